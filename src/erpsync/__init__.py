@@ -1,0 +1,3 @@
+"""erpsync: an open-source ERP Sync server."""
+
+__version__ = "0.1.0"
