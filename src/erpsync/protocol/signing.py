@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 __all__ = [
     "NONCE_HEADER",
@@ -27,6 +29,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "NonceCache",
     "SignatureError",
+    "load_or_create_secret",
     "sign_request",
     "signature_for",
     "verify_request",
@@ -122,3 +125,18 @@ def verify_request(
         raise SignatureError("the signature does not match")
     if not nonces.add(nonce, now):
         raise SignatureError("the nonce was already used (replayed request)")
+
+
+def load_or_create_secret(path: Path, env_value: str | None = None) -> bytes:
+    """The shared signing secret: ``env_value`` when given (``ERPSYNC_CONNECTOR_SECRET``), else the
+    content of ``path``, created there with mode 0600 on first use."""
+    if env_value:
+        return env_value.encode()
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value)
+    return value
