@@ -1,5 +1,6 @@
 """The connector contract: carriers, enums, value codec, timestamps, operations, signing, client."""
 
+from .calls import Call, call
 from .carriers import (
     NIL_GUID,
     ActorArrayResponse,
@@ -20,6 +21,7 @@ from .carriers import (
     SearchRestriction,
     StringArrayResponse,
 )
+from .client import AsyncConnectorClient, ConnectorClient, InvalidConnectorUrl, validate_connector_url
 from .enums import (
     SUPPORTED_ACTOR_TYPES,
     ActorType,
@@ -29,6 +31,18 @@ from .enums import (
     FieldAccess,
     FieldType,
     ResponseState,
+)
+from .errors import (
+    ConnectionInfoMissingError,
+    ConnectorAuthenticationError,
+    ConnectorError,
+    ConnectorRefusedRequest,
+    ConnectorReplyError,
+    ConnectorTimeout,
+    ConnectorTransportError,
+    ConnectorUnavailable,
+    MalformedReply,
+    UnknownPluginError,
 )
 from .operations import EXTENSION_OPERATIONS, OPERATIONS, PROTOCOL_VERSION, REFERENCE_OPERATIONS, Operation
 
@@ -44,10 +58,21 @@ __all__ = [
     "ActorResult",
     "ActorResultArrayResponse",
     "ActorType",
+    "AsyncConnectorClient",
+    "Call",
     "CapabilitiesResponse",
     "Capability",
     "Carrier",
     "ConnectionGuid",
+    "ConnectionInfoMissingError",
+    "ConnectorAuthenticationError",
+    "ConnectorClient",
+    "ConnectorError",
+    "ConnectorRefusedRequest",
+    "ConnectorReplyError",
+    "ConnectorTimeout",
+    "ConnectorTransportError",
+    "ConnectorUnavailable",
     "DeletedActor",
     "DeletedActorArrayResponse",
     "ErpActor",
@@ -57,11 +82,16 @@ __all__ = [
     "FieldMetadata",
     "FieldMetadataArrayResponse",
     "FieldType",
+    "InvalidConnectorUrl",
     "ListItem",
     "ListItemArrayResponse",
+    "MalformedReply",
     "Operation",
     "PluginResponse",
     "ResponseState",
     "SearchRestriction",
     "StringArrayResponse",
+    "UnknownPluginError",
+    "call",
+    "validate_connector_url",
 ]
