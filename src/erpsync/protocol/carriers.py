@@ -43,7 +43,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 
 def _check_guid(value: str) -> str:
-    if not _GUID.match(value):
+    if not _GUID.fullmatch(value):  # fullmatch: "$" alone lets a trailing newline through
         raise ValueError(f"{value!r} is not a GUID (expected 8-4-4-4-12 hexadecimal digits)")
     return value.lower()
 

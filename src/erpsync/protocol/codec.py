@@ -36,10 +36,11 @@ EMPTY = ""
 
 Value = str | int | float | bool | datetime | None
 
-_DT = re.compile(r"^\[DT:(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?\]$")
-_NUM = re.compile(r"^\[(I|F|D):(.*)\]$", re.DOTALL)
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+# re.ASCII: only invariant-culture digits; \Z: "$" would also accept a trailing newline.
+_DT = re.compile(r"^\[DT:(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?\]\Z", re.ASCII)
+_NUM = re.compile(r"^\[(I|F|D):(.*)\]\Z", re.DOTALL)
+_INT = re.compile(r"^[+-]?\d+\Z", re.ASCII)
+_FLOAT = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z", re.ASCII)
 
 
 class ValueError_(ValueError):  # noqa: N801 - reads as "the codec's ValueError"
@@ -50,7 +51,7 @@ def encode_datetime(value: datetime) -> str:
     """``[DT:…]`` in UTC with seven fractional digits; naive values are taken as UTC."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
-    return f"[DT:{value:%m/%d/%Y %H:%M:%S}.{value.microsecond:06d}0]"
+    return f"[DT:{value:%m/%d}/{value.year:04d} {value:%H:%M:%S}.{value.microsecond:06d}0]"
 
 
 def decode_datetime(text: str) -> datetime:
@@ -75,11 +76,14 @@ def decode_int(text: str) -> int:
     m = _NUM.match(text)
     if not m or m.group(1) != "I" or not _INT.match(m.group(2)):
         raise ValueError_(f"{text!r} is not an integer; expected [I:123]")
-    return int(m.group(2))
+    try:
+        return int(m.group(2))
+    except ValueError as exc:  # more digits than sys.get_int_max_str_digits()
+        raise ValueError_(f"{text[:20]!r}… is not a usable integer: {exc}") from None
 
 
 def encode_float(value: float | Decimal) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
+    if not (value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)):
         raise ValueError_(f"{value!r} cannot be sent: only finite numbers travel")
     # repr() is the shortest text that reads back to the same float; Decimal drops the exponent.
     text = format(Decimal(repr(value) if isinstance(value, float) else value), "f")
@@ -179,19 +183,21 @@ def parse_lenient(text: str, field_type: FieldType) -> Value:
                 return False
         case FieldType.Integer:
             if _INT.match(plain):
-                return int(plain)
+                return decode_int(f"[I:{plain}]")
         case FieldType.Double:
             if _FLOAT.match(plain):
                 return decode_float(f"[F:{plain}]")
             try:
-                return float(Decimal(plain))
+                number = float(Decimal(plain))
             except (InvalidOperation, ValueError):
                 pass
+            else:
+                if math.isfinite(number):
+                    return number
         case FieldType.Datetime:
             try:
                 parsed = datetime.fromisoformat(plain.replace("Z", "+00:00"))
-            except ValueError:
-                pass
-            else:
                 return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            except (ValueError, OverflowError):  # OverflowError: out of range once in UTC
+                pass
     raise ValueError_(f"{text!r} cannot be read as {field_type.value}")

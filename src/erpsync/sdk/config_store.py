@@ -41,7 +41,7 @@ class ConfigStore:
 
     def _path(self, guid: str) -> Path:
         guid = guid.lower()
-        if not _GUID.match(guid):
+        if not _GUID.fullmatch(guid):
             raise ValueError(f"{guid!r} is not a connection GUID")
         return self.folder / f"{guid}.json"
 
