@@ -75,6 +75,9 @@ class ErpConnector:
         self.config_store = config_store
         self.data_dir = data_dir
 
+    def prepare(self) -> None:
+        """Called once by the host on start: create whatever the connector needs to answer."""
+
     # -- connections ---------------------------------------------------------------------------
 
     def get_config_data(self) -> list[FieldMetadata]:
@@ -214,6 +217,12 @@ class ErpConnector:
         except ConnectorFailure as exc:
             return ActorResult.error(
                 exc.user_explanation, exc.tech_explanation, exc.error_code, exc.failure_kind, index=index
+            )
+        except ValueError_ as exc:
+            # A badly encoded value refuses this actor only; the actors before it are already saved.
+            failure = InvalidValue(str(exc))
+            return ActorResult.error(
+                failure.user_explanation, "", failure.error_code, failure.failure_kind, index=index
             )
         return ActorResult.ok(index=index, actor=saved)
 
