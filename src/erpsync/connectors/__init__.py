@@ -1,0 +1,3 @@
+"""Connectors bundled with erpsync; importing this package registers them with the SDK."""
+
+from . import demo  # noqa: F401
