@@ -3,30 +3,44 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from erpsync.protocol.signing import load_or_create_secret
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from erpsync.crm.errors import CrmValidationError
+    from erpsync.settings import Settings
+
 app = typer.Typer(help="erpsync — an open-source ERP Sync server.", no_args_is_help=True)
 connector_app = typer.Typer(help="Serve and check sync connectors.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo ERP: a sandbox ERP with its own database.", no_args_is_help=True)
 app.add_typer(connector_app, name="connector")
 app.add_typer(demo_app, name="demo-erp")
+db_app = typer.Typer(help="The database: migrations and sample data.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of erpsync (CRM users and administrators).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 
 console = Console()
 
 
 def data_dir() -> Path:
-    """``ERPSYNC_DATA_DIR``, else the user's data folder."""
-    configured = os.environ.get("ERPSYNC_DATA_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "erpsync"
+    """``ERPSYNC_DATA_DIR``, else the user's data folder (see ``erpsync.settings``)."""
+    return settings().data_dir
+
+
+def settings() -> Settings:
+    from erpsync.settings import Settings
+
+    return Settings()
 
 
 def connector_secret() -> bytes:
@@ -116,6 +130,149 @@ def demo_seed(
         raise typer.Exit(2) from None
     stats = seed_database(path, actors, password=password, user=user)
     console.print(f"Seeded {path}: {stats}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="Migrate to this revision.")] = "head",
+) -> None:
+    """Create or migrate the database (ERPSYNC_DATABASE_URL, else SQLite in the data folder) and
+    fill the standard CRM lists where they are empty."""
+    from erpsync import database
+
+    url = settings().database_url
+    if revision == "head":
+        database.prepare_database(url)
+    else:
+        database.upgrade(url, revision)
+    console.print(f"Database at revision {database.current_revision(url)}: {_safe_url(url)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one."""
+    from erpsync import database
+
+    url = settings().database_url
+    console.print(f"current: {database.current_revision(url)}  head: {database.head_revision()}")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
+    autogenerate: Annotated[bool, typer.Option(help="Compare the models with the database.")] = True,
+) -> None:
+    """Write a new migration script (for developers; the database must be at head)."""
+    from alembic import command
+
+    from erpsync import database
+
+    command.revision(
+        database.alembic_config(settings().database_url), message=message, autogenerate=autogenerate
+    )
+
+
+@db_app.command("seed")
+def db_seed(
+    companies: Annotated[int, typer.Option(min=1, max=100_000, help="How many companies to add.")] = 36,
+) -> None:
+    """Add sample companies with persons, and projects, to the CRM."""
+    from erpsync.crm.seed import seed_sample_data
+
+    with _session() as session, session.begin():
+        summary = seed_sample_data(session, companies=companies)
+    console.print(
+        f"Added {summary.companies} companies, {summary.persons} persons and {summary.projects} projects."
+    )
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="The user name to log in with.")],
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+    password: Annotated[
+        str | None, typer.Option(help="The password; asked for (hidden) when not given.")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="The name shown for the user.")] = None,
+) -> None:
+    """Create a user."""
+    from erpsync.crm import users
+    from erpsync.crm.errors import CrmValidationError
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _session() as session, session.begin():
+            user = users.create_user(session, username, password, display_name=display_name, is_admin=admin)
+    except CrmValidationError as error:
+        _print_refusal(error)
+        raise typer.Exit(2) from None
+    role = "administrator" if user.is_admin else "user"
+    console.print(f"Created {role} [bold]{user.username}[/] (id {user.id}).")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="Whose password to set.")],
+    password: Annotated[
+        str | None, typer.Option(help="The new password; asked for (hidden) when not given.")
+    ] = None,
+) -> None:
+    """Set a user's password and revoke the user's API tokens."""
+    from erpsync.crm import tokens, users
+    from erpsync.crm.errors import CrmValidationError
+
+    if password is None:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _session() as session, session.begin():
+            user = users.get_user_by_username(session, username)
+            if user is None:
+                console.print(f"[red]There is no user {username!r}.")
+                raise typer.Exit(2)
+            users.set_password(session, user.id, password)
+            tokens.revoke_user_tokens(session, user.id)
+    except CrmValidationError as error:
+        _print_refusal(error)
+        raise typer.Exit(2) from None
+    console.print(f"Password of [bold]{username}[/] set.")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the users."""
+    from erpsync.crm import users
+
+    with _session() as session:
+        found, total = users.list_users(session, limit=10_000)
+    for user in found:
+        role = "admin" if user.is_admin else "user"
+        state = "" if user.is_active else " (inactive)"
+        console.print(f"{user.id:>5}  {user.username:<30} {role:<6} {user.display_name}{state}")
+    console.print(f"{total} user(s)")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    from erpsync.crm.db import make_engine, make_session_factory
+
+    engine = make_engine(settings().database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _print_refusal(error: CrmValidationError) -> None:
+    for key, text in error.errors.items():
+        console.print(f"[red]{key}: {text}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:

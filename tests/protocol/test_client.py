@@ -62,7 +62,10 @@ def test_request_is_signed_over_path_and_body_and_verifies(mock: respx.MockRoute
     request = seen[0]
     body = request.content
     assert json.loads(body) == {
-        "ConnectionGuid": GUID, "ActorType": "Customer", "ErpKeys": ["1"], "FieldKeys": ["NAME"],
+        "ConnectionGuid": GUID,
+        "ActorType": "Customer",
+        "ErpKeys": ["1"],
+        "FieldKeys": ["NAME"],
     }
     cache = NonceCache(300)
     verify_request([SECRET], "POST", request.url.path, request.headers, body, cache)
@@ -103,8 +106,12 @@ def test_failed_test_is_an_answer_not_an_exception(mock: respx.MockRouter) -> No
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(400, ConnectorRefusedRequest), (404, ConnectorRefusedRequest), (413, ConnectorRefusedRequest),
-     (401, ConnectorAuthenticationError)],
+    [
+        (400, ConnectorRefusedRequest),
+        (404, ConnectorRefusedRequest),
+        (413, ConnectorRefusedRequest),
+        (401, ConnectorAuthenticationError),
+    ],
 )
 def test_refusals_by_status(mock: respx.MockRouter, status: int, error: type[Exception]) -> None:
     body = PluginResponse.error("refused", error_code=ErrorCode.InvalidRequest).to_wire()
@@ -217,8 +224,16 @@ async def test_async_client_over_http_and_plugin(forgetful: _ForgetfulConnector)
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://erp.test/x", "file:///etc/passwd", "http://169.254.169.254/latest", "http://[fe80::1]/x",
-     "http://metadata.google.internal/x", "plugin://", "plugin://demo/extra", "http:///nohost"],
+    [
+        "ftp://erp.test/x",
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest",
+        "http://[fe80::1]/x",
+        "http://metadata.google.internal/x",
+        "plugin://",
+        "plugin://demo/extra",
+        "http:///nohost",
+    ],
 )
 def test_refused_connector_urls(url: str) -> None:
     with pytest.raises(InvalidConnectorUrl):

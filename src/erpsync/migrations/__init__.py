@@ -1,0 +1,1 @@
+"""Alembic migrations of the whole erpsync database (see ``erpsync.database``)."""
