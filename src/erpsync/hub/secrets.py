@@ -1,0 +1,43 @@
+"""Encryption at rest for connection config values of Password fields (Fernet)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+__all__ = ["SecretBox", "UnreadableSecret", "load_key"]
+
+
+class UnreadableSecret(Exception):
+    """A stored secret cannot be decrypted with the configured key."""
+
+
+def load_key(data_dir: Path, configured: str | None = None) -> bytes:
+    """``ERPSYNC_SECRET_KEY`` when set, else ``<data_dir>/secret.key`` created with mode 0600."""
+    if configured:
+        return configured.encode()
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+class SecretBox:
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def seal(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def open(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise UnreadableSecret("a stored secret cannot be decrypted with this key") from None
