@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Key for secrets at rest; else a key file in data_dir is used."
     )
+    connector_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret shared with connector hosts for signing; else the file connector-secret.",
+    )
+    allow_link_local_connectors: bool = Field(
+        default=False, description="Allow connector URLs on link-local addresses (cloud metadata is refused)."
+    )
     token_lifetime: timedelta = Field(
         default=timedelta(hours=12),
         description="How long an API bearer token stays valid: seconds, or an ISO 8601 duration (PT12H).",

@@ -10,9 +10,12 @@ from fastapi import APIRouter, FastAPI
 from erpsync import __version__
 from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import make_engine, make_session_factory
+from erpsync.hub.service import Hub
 from erpsync.settings import Settings
 
 from . import auth, lists, users
+from .agent import agent_router
+from .agent.common import install_hub_error_handlers
 from .errors import install_error_handlers
 from .records import records_router
 
@@ -30,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        hub.close()
         engine.dispose()
 
     app = FastAPI(
@@ -41,7 +45,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    connector_secret = settings.connector_secret.get_secret_value() if settings.connector_secret else None
+    hub = Hub.create(
+        app.state.session_factory,
+        settings.data_dir,
+        secret_key,
+        connector_secret,
+        allow_link_local=settings.allow_link_local_connectors,
+    )
+    app.state.hub = hub
     install_error_handlers(app)
+    install_hub_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth.router)
@@ -51,5 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(lists.router)
     api.include_router(users.users_router)
     api.include_router(users.groups_router)
+    api.include_router(agent_router())
     app.include_router(api)
     return app
