@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ERPSYNC_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint typecheck unit bench clean venv
+.PHONY: run run-connector test lint typecheck unit bench clean venv
 
 venv: $(STAMP)
 
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: venv
+	$(BIN)/erpsync serve --host 127.0.0.1 --port 8000
+
+run-connector: venv
 	$(BIN)/erpsync connector serve --host 127.0.0.1 --port 8100
 
 lint: venv

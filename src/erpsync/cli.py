@@ -57,6 +57,36 @@ def version() -> None:
     console.print(__version__)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Set up the demo ERP on a new data folder.")] = True,
+) -> None:
+    """Run erpsync: the API (and, as they land, the web UI and the sync worker) in one process."""
+    import uvicorn
+
+    import erpsync.connectors  # noqa: F401 - registers the bundled connectors
+    from erpsync.api.app import create_app
+    from erpsync.database import prepare_database
+    from erpsync.demo_setup import ensure_admin, ensure_demo
+    from erpsync.sdk.host import ConnectorHost
+
+    config = settings()
+    prepare_database(config.database_url)
+    # The bundled connectors run in this process as plugin://<name>.
+    ConnectorHost(config.data_dir, require_signature=False).install_plugins()
+    api = create_app(config)
+    hub = api.state.hub
+    login = ensure_admin(hub, config.data_dir)
+    if demo and ensure_demo(hub):
+        console.print("Set up the demo: sample CRM data and the active ERP connection [bold]Demo ERP[/].")
+    console.print(f"erpsync is running on [bold]http://{host}:{port}[/]  (API: /api/v1, docs: /docs)")
+    password = login.password or "(unknown here: erpsync users set-password admin)"
+    console.print(f"Administrator login: [bold]{login.username}[/] / [bold]{password}[/]")
+    uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
 @connector_app.command("serve")
 def connector_serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
