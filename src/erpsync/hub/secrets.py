@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from erpsync.protocol.keyfiles import load_or_create
 
 __all__ = ["SecretBox", "UnreadableSecret", "load_key"]
 
@@ -18,15 +19,7 @@ def load_key(data_dir: Path, configured: str | None = None) -> bytes:
     """``ERPSYNC_SECRET_KEY`` when set, else ``<data_dir>/secret.key`` created with mode 0600."""
     if configured:
         return configured.encode()
-    path = data_dir / "secret.key"
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
+    return load_or_create(data_dir / "secret.key", Fernet.generate_key)
 
 
 class SecretBox:

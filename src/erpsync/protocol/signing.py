@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from .keyfiles import load_or_create
 
 __all__ = [
     "NONCE_HEADER",
@@ -132,11 +133,4 @@ def load_or_create_secret(path: Path, env_value: str | None = None) -> bytes:
     content of ``path``, created there with mode 0600 on first use."""
     if env_value:
         return env_value.encode()
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32).encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(value)
-    return value
+    return load_or_create(path, lambda: secrets.token_urlsafe(32).encode())
