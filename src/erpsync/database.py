@@ -40,6 +40,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def target_metadata() -> MetaData:
     """The metadata of every table; importing the model modules registers them."""
     import erpsync.crm.models
+    import erpsync.engine.models
     import erpsync.hub.models  # noqa: F401
     from erpsync.crm.db import Base
 
