@@ -122,6 +122,8 @@ def _units(plan: ConnectionPlan, kind: str) -> list[str]:
         return ["resync"]
     if kind == "sync_now":
         return ["record"]
+    if kind == "retry":
+        return ["retry"]
     units = [f"pull:{t.erp_actor_type}" for t in plan.types if t.pulls]
     if plan.has_delete_feed:
         units += [f"deletes:{t.erp_actor_type}" for t in plan.types]

@@ -1,6 +1,6 @@
 """Engine settings (reference §2.10): automatic sync On/Off and the interval, stored in
-``ErpConfiguration``. The sync engine itself is not part of this process yet: the settings are
-kept, the status says so, and the methods that would run a cycle answer "engine not available"."""
+``ErpConfiguration``, where the engine's scheduler reads them at every tick. The full status
+message (cycles, failures, dead letters) is the engine's ``operations.engine_overview``."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ MIN_INTERVAL = 60
 MAX_INTERVAL = 365 * 24 * 3600
 DEFAULT_INTERVAL = 300
 
-_NOT_HERE = "The sync engine does not run in this process yet, so no sync cycle runs"
+_NOT_HERE = "The sync engine does not run in this process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def timespan(seconds: int) -> str:
 
 def _status(running: bool, interval: int) -> EngineStatus:
     switch = "on" if running else "off"
-    message = f"Automatic sync is switched {switch} (every {timespan(interval)}). {_NOT_HERE}."
+    message = f"Automatic sync is switched {switch} (every {timespan(interval)})."
     return EngineStatus(running, message, interval)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_pascal
 
+from erpsync.engine.operations import CycleRunner, direct_runner
 from erpsync.hub.errors import (
     AccessDenied,
     ConnectorFailed,
@@ -26,7 +27,7 @@ from erpsync.hub.service import Hub
 
 from ..errors import ErrorBody, FieldError
 
-__all__ = ["AgentModel", "HubDep", "agent_error_responses", "install_hub_error_handlers"]
+__all__ = ["AgentModel", "HubDep", "RunnerDep", "agent_error_responses", "install_hub_error_handlers"]
 
 
 class AgentModel(BaseModel):
@@ -41,6 +42,19 @@ def get_hub(request: Request) -> Hub:
 
 
 HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def get_runner(request: Request) -> CycleRunner:
+    """The runtime's runner when the server runs one (cycles queued per connection, never two of
+    one connection at once), else cycles run in this thread."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is not None:
+        runner: CycleRunner = runtime.runner()
+        return runner
+    return direct_runner(request.app.state.hub, worker="api")
+
+
+RunnerDep = Annotated[CycleRunner, Depends(get_runner)]
 
 _STATUS: dict[type[HubError], tuple[int, str]] = {
     NotFound: (404, "NotFound"),

@@ -17,8 +17,9 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 from sqlalchemy.orm import Session
 
-from erpsync.crm.catalogue import CrmActorType
+from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType
 from erpsync.crm.values import INT32_MAX
+from erpsync.engine import operations
 from erpsync.hub import connect, create, erp_tab, searching
 from erpsync.hub.errors import ConnectorFailed, Refused
 from erpsync.hub.field_values import FieldValueView, Source
@@ -27,7 +28,7 @@ from erpsync.protocol import FieldMetadata, FieldType, SearchRestriction
 
 from ..dependencies import CurrentUser, DbSession
 from ..schemas import NO_NUL
-from .common import AgentModel, HubDep, agent_error_responses
+from .common import AgentModel, HubDep, RunnerDep, agent_error_responses
 
 __all__ = ["router"]
 
@@ -549,6 +550,24 @@ def create_actor_link(body: ActorLinkRequest, user: CurrentUser, session: DbSess
 def break_actor_link(body: BreakActorLinkRequest, user: CurrentUser, session: DbSession) -> Any:
     return connect.break_actor_link(
         session, user.id, body.erp_connection_id, body.crm_record_id, body.crm_actor_type
+    )
+
+
+class PluginResponseReply(AgentModel):
+    is_ok: bool
+    user_explanation: str = ""
+    tech_explanation: str = ""
+    error_code: str = ""
+
+
+@_method("SyncNow", PluginResponseReply, "Sync one record in every usable connection now", 404)
+def sync_now(body: RecordOfType, user: CurrentUser, hub: HubDep, runner: RunnerDep) -> Any:
+    """Sync now (the ERP tab): the record's links in every active connection the user may use are
+    reconciled both ways at once; the call waits for the cycles."""
+    entity = ENTITY_OF_ACTOR_TYPE[body.crm_actor_type]
+    result = operations.sync_now(hub, runner, user.id, entity, body.entity_id)
+    return PluginResponseReply(
+        is_ok=result.is_ok, user_explanation=result.user_explanation, error_code=result.error_code
     )
 
 
