@@ -243,6 +243,8 @@ class ActorTypeMappingView:
     missing_in_erp: bool
     fields: tuple[FieldMappingView, ...]
     crm_fields: tuple[CrmField, ...]
+    #: New ERP actors of this type become CRM records with links (off by default).
+    auto_import: bool = False
 
 
 def _entity(mapping: ErpActorTypeMapping) -> CrmEntity:
@@ -294,6 +296,7 @@ def _view(session: Session, connection: ErpConnection, mapping: ErpActorTypeMapp
         missing_in_erp=mapping.missing_in_erp,
         fields=tuple(rows),
         crm_fields=tuple(f for f in fields_of(entity) if f.syncable),
+        auto_import=mapping.auto_import,
     )
 
 
@@ -391,6 +394,7 @@ def save_actor_type_mapping(
     erp_actor_type: str,
     is_active: bool | None,
     changes: Sequence[FieldMappingChange],
+    auto_import: bool | None = None,
 ) -> ActorTypeMappingView:
     """Save the field mappings sent (fields left out stay as they are) and the actor type's active
     flag; refused as a whole when any rule says no."""
@@ -417,5 +421,7 @@ def save_actor_type_mapping(
             row.missing_in_crm = bool(choice.crm_field_key) and choice.crm_field_key not in catalogue
         if is_active is not None:
             mapping.is_active = is_active
+        if auto_import is not None:
+            mapping.auto_import = auto_import
         session.flush()
         return _view(session, connection, mapping)

@@ -46,6 +46,7 @@ def _mapping(view: ActorTypeMappingView) -> MappingReply:
         actor_type_erp=view.erp_actor_type,
         actor_type_crm=view.crm_actor_type,
         missing_in_erp=view.missing_in_erp,
+        auto_import=view.auto_import,
         field_mappings=[
             FieldMappingReply(
                 erp_field_id=f.erp_field_id,
@@ -173,7 +174,7 @@ def save_actor_type_mapping(body: SaveMappingRequest, user: AdminUser, hub: HubD
         for row in body.field_mappings
     ]
     view = mappings.save_actor_type_mapping(
-        hub, body.erp_connection_id, body.actor_type_erp.value, body.is_active, changes
+        hub, body.erp_connection_id, body.actor_type_erp.value, body.is_active, changes, body.auto_import
     )
     return _mapping(view)
 

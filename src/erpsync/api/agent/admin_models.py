@@ -251,6 +251,10 @@ class SaveMappingRequest(AgentModel):
     erp_connection_id: IdOrZero
     actor_type_erp: ActorType
     is_active: bool | None = None
+    auto_import: bool | None = Field(
+        default=None,
+        description="erpsync: import new ERP actors of this type automatically (off by default).",
+    )
     field_mappings: list[FieldMappingRow] = Field(default_factory=list, max_length=10_000)
 
 
@@ -295,6 +299,7 @@ class MappingReply(AgentModel):
     actor_type_erp: str
     actor_type_crm: str
     missing_in_erp: bool = Field(alias="MissingInERP")
+    auto_import: bool = False
     field_mappings: list[FieldMappingReply]
     crm_fields: list[CrmFieldInfo]
 
