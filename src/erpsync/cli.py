@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from erpsync.cli_engine import embedded_runtime, engine_app, sync_app, worker
+from erpsync.cli_import import import_app
 from erpsync.protocol.signing import load_or_create_secret
 
 if TYPE_CHECKING:
@@ -28,6 +30,10 @@ db_app = typer.Typer(help="The database: migrations and sample data.", no_args_i
 users_app = typer.Typer(help="Users of erpsync (CRM users and administrators).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(import_app, name="import")
+app.add_typer(sync_app, name="sync")
+app.add_typer(engine_app, name="engine")
+app.command()(worker)
 
 console = Console()
 
@@ -62,8 +68,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     demo: Annotated[bool, typer.Option(help="Set up the demo ERP on a new data folder.")] = True,
+    run_worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run sync cycles here too, or leave them to workers.")
+    ] = True,
+    worker_id: Annotated[str, typer.Option(help="This process's worker name; default serve-<host>.")] = "",
 ) -> None:
-    """Run erpsync: the API (and, as they land, the web UI and the sync worker) in one process."""
+    """Run erpsync: the API and the sync worker in one process (SQLite by default)."""
     import uvicorn
 
     import erpsync.connectors  # noqa: F401 - registers the bundled connectors
@@ -84,7 +94,9 @@ def serve(
     console.print(f"erpsync is running on [bold]http://{host}:{port}[/]  (API: /api/v1, docs: /docs)")
     password = login.password or "(unknown here: erpsync users set-password admin)"
     console.print(f"Administrator login: [bold]{login.username}[/] / [bold]{password}[/]")
-    uvicorn.run(api, host=host, port=port, log_level="warning")
+    with embedded_runtime(config, worker_id, listen=run_worker, plugins=False) as runtime:
+        api.state.runtime = runtime
+        uvicorn.run(api, host=host, port=port, log_level="warning")
 
 
 @connector_app.command("serve")

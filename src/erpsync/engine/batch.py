@@ -32,6 +32,7 @@ from erpsync.crm.catalogue import CrmEntity, FieldKind
 from erpsync.crm.db import begin_write, utcnow
 from erpsync.crm.errors import CrmValidationError, RecordNotFound
 from erpsync.crm.journal import connection_origin
+from erpsync.crm.models import Company, Person, Project
 from erpsync.crm.store import Record
 from erpsync.hub.field_values import crm_display, crm_item_names, erp_display
 from erpsync.hub.models import ErpLink
@@ -164,15 +165,27 @@ class _Decided:
     failure: str = ""
 
 
-def _updated_at(session: Session, entity: CrmEntity, ids: Sequence[int]) -> dict[int, datetime]:
-    from erpsync.crm.models import Company, Person, Project
+_MODELS: dict[CrmEntity, type[Company] | type[Person] | type[Project]] = {
+    CrmEntity.company: Company,
+    CrmEntity.person: Person,
+    CrmEntity.project: Project,
+}
 
-    models: dict[CrmEntity, type[Company] | type[Person] | type[Project]] = {
-        CrmEntity.company: Company,
-        CrmEntity.person: Person,
-        CrmEntity.project: Project,
-    }
-    model = models[entity]
+
+def _lock_records(session: Session, entity: CrmEntity, ids: Sequence[int]) -> None:
+    """On PostgreSQL, hold the rows about to be compared and written until the commit (SQLite's
+    writer transaction already excludes every other writer)."""
+    if not ids or session.get_bind().dialect.name != "postgresql":
+        return
+    model = _MODELS[entity]
+    for start in range(0, len(ids), _IN_CHUNK):
+        session.execute(
+            select(model.id).where(model.id.in_(ids[start : start + _IN_CHUNK])).with_for_update()
+        )
+
+
+def _updated_at(session: Session, entity: CrmEntity, ids: Sequence[int]) -> dict[int, datetime]:
+    model = _MODELS[entity]
     found: dict[int, datetime] = {}
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
@@ -396,9 +409,9 @@ def _write(
     with hub.sessions() as session:
         begin_write(session)
         # Records that changed since phase 1 are decided again later, from fresh values.
-        current = store.get_many(
-            session, tp.entity, [d.record.id for d in decided if d.resolution.crm_values]
-        )
+        writing_ids = [d.record.id for d in decided if d.resolution.crm_values]
+        _lock_records(session, tp.entity, writing_ids)
+        current = store.get_many(session, tp.entity, writing_ids)
         raced: set[int] = set()
         for d in decided:
             if d.resolution.crm_values and not d.failure:
