@@ -35,6 +35,8 @@ test: lint typecheck unit
 
 bench: venv
 	$(BIN)/python bench/protocol_throughput.py
+	$(BIN)/python bench/engine_cycle.py
+	$(BIN)/python bench/import_throughput.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

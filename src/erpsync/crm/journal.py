@@ -55,6 +55,10 @@ class JournalOperation(StrEnum):
     delete = "delete"
 
 
+_ENTITIES = {entity.value: entity for entity in CrmEntity}
+_OPERATIONS = {operation.value: operation for operation in JournalOperation}
+
+
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     seq: int
@@ -107,27 +111,26 @@ def write_journal(
 
 def journal_after(session: Session, seq: int, limit: int = 1000) -> list[JournalEntry]:
     """The entries after ``seq`` (exclusive), oldest first, at most ``limit``."""
-    rows = session.scalars(
-        select(JournalRow).where(JournalRow.seq > seq).order_by(JournalRow.seq).limit(limit)
-    )
-    return [_entry(row) for row in rows]
+    table = JournalRow.__table__
+    query = select(table).where(table.c.seq > seq).order_by(table.c.seq).limit(limit)
+    # Plain rows, not ORM objects: the engine reads thousands per page.
+    return [
+        JournalEntry(
+            seq=row.seq,
+            entity=_ENTITIES[row.entity],
+            record_id=row.record_id,
+            changed_fields=tuple(row.changed_fields),
+            origin=row.origin,
+            operation=_OPERATIONS[row.operation],
+            created_at=row.created_at,
+        )
+        for row in session.execute(query)
+    ]
 
 
 def last_journal_seq(session: Session) -> int:
     """The newest ``seq``, 0 for an empty journal: where a new cursor starts."""
     return session.scalar(select(func.coalesce(func.max(JournalRow.seq), 0))) or 0
-
-
-def _entry(row: JournalRow) -> JournalEntry:
-    return JournalEntry(
-        seq=row.seq,
-        entity=CrmEntity(row.entity),
-        record_id=row.record_id,
-        changed_fields=tuple(row.changed_fields),
-        origin=row.origin,
-        operation=JournalOperation(row.operation),
-        created_at=row.created_at,
-    )
 
 
 def _serialise_journal_writers(session: Session) -> None:

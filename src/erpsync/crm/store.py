@@ -17,8 +17,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, or_, select
+from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .bulk import insert_rows_returning_ids
@@ -146,10 +147,20 @@ def update(
 
 
 def update_many(
-    session: Session, entity: CrmEntity | str, changes: Mapping[int, Mapping[str, Any]], origin: str
+    session: Session,
+    entity: CrmEntity | str,
+    changes: Mapping[int, Mapping[str, Any]],
+    origin: str,
+    current: Mapping[int, Record] | None = None,
 ) -> dict[int, list[str]]:
-    """``update`` for many records at once; errors are keyed ``"<record id>.<field>"``."""
-    return _update(session, _entity(entity), changes, origin, label=lambda record_id: f"{record_id}.")
+    """``update`` for many records at once; errors are keyed ``"<record id>.<field>"``.
+
+    ``current`` may give the records as the caller read them *in this transaction* (so they cannot
+    have changed since), to save reading them again; records missing from it are read.
+    """
+    return _update(
+        session, _entity(entity), changes, origin, label=lambda record_id: f"{record_id}.", current=current
+    )
 
 
 def delete(session: Session, entity: CrmEntity | str, record_id: int, origin: str) -> None:
@@ -186,9 +197,14 @@ def get(session: Session, entity: CrmEntity | str, record_id: int) -> Record | N
 
 
 def get_many(session: Session, entity: CrmEntity | str, record_ids: Collection[int]) -> dict[int, Record]:
-    """The records with these ids that exist, by id."""
+    """The records with these ids that exist, by id (read as plain rows: no ORM objects, so that the
+    sync engine can read thousands at a time)."""
     kind = _entity(entity)
-    return {row.id: _record(kind, row) for row in _load(session, kind, record_ids).values()}
+    keys = [f.key for f in fields_of(kind)]
+    return {
+        record_id: Record(kind, record_id, dict(zip(keys, values, strict=True)))
+        for record_id, values in _load_values(session, kind, record_ids).items()
+    }
 
 
 def search(
@@ -348,33 +364,32 @@ def _update(
     changes: Mapping[int, Mapping[str, Any]],
     origin: str,
     label: Callable[[int], str],
+    current: Mapping[int, Record] | None = None,
 ) -> dict[int, list[str]]:
     check_origin(origin)
-    rows = _load(session, kind, changes.keys())
-    missing = [record_id for record_id in changes if record_id not in rows]
+    keys = [f.key for f in fields_of(kind)]
+    known = {
+        record_id: tuple(record.values.get(key) for key in keys)
+        for record_id, record in (current or {}).items()
+        if record_id in changes
+    }
+    current_values = {**_load_values(session, kind, [each for each in changes if each not in known]), **known}
+    missing = [record_id for record_id in changes if record_id not in current_values]
     if missing:
         raise RecordNotFound(kind.value, missing[0])
+    position = {f.key: index for index, f in enumerate(fields_of(kind))}
     errors: dict[str, str] = {}
     changed: dict[int, dict[str, FieldValue]] = {}
     for record_id, values in changes.items():
         clean = _check_values(kind, values, False, errors, label(record_id))
-        row = rows[record_id]
-        changed[record_id] = {
-            key: value for key, value in clean.items() if getattr(row, _attribute(kind, key)) != value
-        }
+        stored = current_values[record_id]
+        changed[record_id] = {key: value for key, value in clean.items() if stored[position[key]] != value}
     if errors:
         raise CrmValidationError(errors)
     _check_links(session, kind, [(label(record_id), values) for record_id, values in changed.items()], errors)
     if errors:
         raise CrmConflict(errors)
-    now = utcnow()
-    for record_id, values in changed.items():
-        if values:
-            row = rows[record_id]
-            for key, value in values.items():
-                setattr(row, _attribute(kind, key), value)
-            row.updated_at = now
-    session.flush()
+    _write_changes(session, kind, {record_id: values for record_id, values in changed.items() if values})
     write_journal(
         session,
         kind,
@@ -385,19 +400,52 @@ def _update(
     return {record_id: list(values) for record_id, values in changed.items()}
 
 
+def _write_changes(
+    session: Session, kind: CrmEntity, changed: Mapping[int, Mapping[str, FieldValue]]
+) -> None:
+    """One executemany UPDATE per set of changed columns; ORM objects of these records in the
+    session are expired so that they are read again."""
+    if not changed:
+        return
+    session.flush()
+    model = _MODELS[kind]
+    table = cast(Table, model.__table__)
+    now = utcnow()
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record_id, values in changed.items():
+        attributes = {_attribute(kind, key): value for key, value in values.items()}
+        params = {f"p_{name}": value for name, value in attributes.items()}
+        params.update(p_id=record_id, p_updated_at=now)
+        groups.setdefault(tuple(sorted(attributes)), []).append(params)
+    for columns, rows in groups.items():
+        statement = (
+            sql_update(table)
+            .where(table.c.id == bindparam("p_id"))
+            .values({name: bindparam(f"p_{name}") for name in (*columns, "updated_at")})
+        )
+        session.execute(statement, rows)
+    ids = set(changed)
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, model) and instance.id in ids:
+            session.expire(instance)
+
+
 def _attribute(kind: CrmEntity, key: str) -> str:
     crm_field = find_field(kind, key)
     assert crm_field is not None
     return crm_field.attribute
 
 
-def _load(session: Session, kind: CrmEntity, record_ids: Iterable[int]) -> dict[int, CrmRow]:
+def _load_values(session: Session, kind: CrmEntity, record_ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+    """Record id → the catalogue fields' values in catalogue order, for the ids that exist."""
     model = _MODELS[kind]
+    columns = [getattr(model, f.attribute) for f in fields_of(kind)]
     wanted = sorted({each for each in record_ids if is_record_id(each)})
-    found: dict[int, CrmRow] = {}
+    found: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(wanted), _CHUNK):
-        for row in session.scalars(select(model).where(model.id.in_(wanted[start : start + _CHUNK]))):
-            found[cast(CrmRow, row).id] = cast(CrmRow, row)
+        query = select(model.id, *columns).where(model.id.in_(wanted[start : start + _CHUNK]))
+        for row in session.execute(query):
+            found[row[0]] = tuple(row[1:])
     return found
 
 

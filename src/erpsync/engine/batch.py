@@ -20,11 +20,12 @@ committed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from erpsync.crm import store
@@ -42,6 +43,7 @@ from erpsync.protocol import ConnectorError, ErpActor, FailureKind, call
 from erpsync.protocol.errors import ConnectorReplyError
 from erpsync.protocol.timestamps import latest
 
+from .merge import Side
 from .models import SyncDeadLetter
 from .plan import ConnectionPlan, TypePlan
 from .reconcile import Mode, Resolution, conflict_winner, resolve
@@ -53,12 +55,13 @@ __all__ = [
     "Pair",
     "backoff",
     "dead_letter",
-    "link_refs",
+    "reconcile_batches",
     "reconcile_pairs",
+    "select_links",
 ]
 
 #: Actors per SaveActors call.
-SAVE_CHUNK = 500
+SAVE_CHUNK = 1000
 _IN_CHUNK = 500
 _RETRY_NOW = "Changed in the CRM while it was being synced; decided again from fresh values."
 
@@ -97,18 +100,35 @@ class BatchOutcome:
     failed: dict[int, str] = field(default_factory=dict)
 
 
-def link_refs(links: Iterable[ErpLink]) -> list[LinkRef]:
+_ENTITIES = {entity.value: entity for entity in CrmEntity}  # a dict lookup beats Enum() per row
+
+_LINK_COLUMNS = (
+    ErpLink.id,
+    ErpLink.crm_entity,
+    ErpLink.crm_record_id,
+    ErpLink.erp_actor_type,
+    ErpLink.erp_key,
+    ErpLink.last_modified,
+    ErpLink.base_values,
+)
+
+
+def select_links(session: Session, *conditions: ColumnElement[bool], order: bool = False) -> list[LinkRef]:
+    """Links matching the conditions, read as plain rows (no ORM objects: thousands per page)."""
+    query = select(*_LINK_COLUMNS).where(*conditions)
+    if order:
+        query = query.order_by(ErpLink.id)
     return [
         LinkRef(
-            id=link.id,
-            entity=CrmEntity(link.crm_entity),
-            record_id=link.crm_record_id,
-            erp_actor_type=link.erp_actor_type,
-            erp_key=link.erp_key,
-            last_modified=link.last_modified,
-            base=dict(link.base_values or {}),
+            id=row[0],
+            entity=_ENTITIES[row[1]],
+            record_id=row[2],
+            erp_actor_type=row[3],
+            erp_key=row[4],
+            last_modified=row[5],
+            base=dict(row[6] or {}),
         )
-        for link in links
+        for row in session.execute(query)
     ]
 
 
@@ -160,6 +180,8 @@ class _Decided:
     pair: Pair
     record: Record
     resolution: Resolution
+    #: The record's ``updated_at`` when read: a different one at write time means it changed since.
+    updated_at: datetime | None = None
     parent: tuple[str, str] | None = None
     saved_last_modified: str = ""
     failure: str = ""
@@ -172,26 +194,23 @@ _MODELS: dict[CrmEntity, type[Company] | type[Person] | type[Project]] = {
 }
 
 
-def _lock_records(session: Session, entity: CrmEntity, ids: Sequence[int]) -> None:
-    """On PostgreSQL, hold the rows about to be compared and written until the commit (SQLite's
-    writer transaction already excludes every other writer)."""
-    if not ids or session.get_bind().dialect.name != "postgresql":
-        return
+def _updated_at(
+    session: Session, entity: CrmEntity, ids: Sequence[int], lock: bool = False
+) -> dict[int, datetime]:
+    """Record id → ``updated_at``. With ``lock`` on PostgreSQL the rows stay locked until the commit
+    (SQLite's writer transaction already excludes every other writer)."""
     model = _MODELS[entity]
-    for start in range(0, len(ids), _IN_CHUNK):
-        session.execute(
-            select(model.id).where(model.id.in_(ids[start : start + _IN_CHUNK])).with_for_update()
-        )
-
-
-def _updated_at(session: Session, entity: CrmEntity, ids: Sequence[int]) -> dict[int, datetime]:
-    model = _MODELS[entity]
+    lock = lock and session.get_bind().dialect.name == "postgresql"
     found: dict[int, datetime] = {}
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
         found.update(
             (row[0], row[1])
-            for row in session.execute(select(model.id, model.updated_at).where(model.id.in_(chunk)))
+            for row in session.execute(
+                select(model.id, model.updated_at).where(model.id.in_(chunk)).with_for_update()
+                if lock
+                else select(model.id, model.updated_at).where(model.id.in_(chunk))
+            )
         )
     return found
 
@@ -217,19 +236,22 @@ def _decide(
 ) -> list[_Decided]:
     ids = sorted({p.link.record_id for p in pairs})
     records = store.get_many(session, tp.entity, ids)
-    updated = _updated_at(session, tp.entity, ids) if plan.conflict_policy == "newest" else {}
+    updated = _updated_at(session, tp.entity, ids)
     decided: list[_Decided] = []
     for pair in pairs:
         record = records.get(pair.link.record_id)
         if record is None:  # deleted in the CRM: the journal's delete entry removes the link
             continue
-        winner = conflict_winner(
-            plan.conflict_policy, pair.actor.last_modified, updated.get(record.id), plan.crm_first
-        )
+
+        def winner(actor: ErpActor = pair.actor, record_id: int = record.id) -> Side:
+            return conflict_winner(
+                plan.conflict_policy, actor.last_modified, updated.get(record_id), plan.crm_first
+            )
+
         resolution = resolve(
             tp.fields, pair.link.base, record.values, pair.actor.field_values, winner, no_blank, mode
         )
-        decided.append(_Decided(pair, record, resolution))
+        decided.append(_Decided(pair, record, resolution, updated.get(record.id)))
     if tp.entity is CrmEntity.person:
         _attach_parents(session, plan, decided)
     return decided
@@ -383,7 +405,9 @@ def _write_crm(session: Session, plan: ConnectionPlan, tp: TypePlan, decided: li
     origin = connection_origin(plan.id)
     try:
         with session.begin_nested():
-            store.update_many(session, tp.entity, changes, origin)
+            # Unchanged since they were read (checked above): no need to read them again.
+            current = {d.record.id: d.record for d in decided if d.record.id in changes}
+            store.update_many(session, tp.entity, changes, origin, current=current)
         return
     except (CrmValidationError, RecordNotFound):
         pass
@@ -410,23 +434,21 @@ def _write(
         begin_write(session)
         # Records that changed since phase 1 are decided again later, from fresh values.
         writing_ids = [d.record.id for d in decided if d.resolution.crm_values]
-        _lock_records(session, tp.entity, writing_ids)
-        current = store.get_many(session, tp.entity, writing_ids)
+        current = _updated_at(session, tp.entity, writing_ids, lock=True)
         raced: set[int] = set()
         for d in decided:
-            if d.resolution.crm_values and not d.failure:
-                now = current.get(d.record.id)
-                if now is None or now.values != d.record.values:
-                    raced.add(d.pair.link.id)
-                    d.resolution.crm_values = {}
-                    for change in d.resolution.changes:
-                        if change.target_is_crm:
-                            key = change.field.erp_key
-                            if key in d.pair.link.base:
-                                d.resolution.base[key] = d.pair.link.base[key]
-                            else:
-                                d.resolution.base.pop(key, None)
-                    d.resolution.changes = [c for c in d.resolution.changes if not c.target_is_crm]
+            changed_since = d.updated_at is None or current.get(d.record.id) != d.updated_at
+            if d.resolution.crm_values and not d.failure and changed_since:
+                raced.add(d.pair.link.id)
+                d.resolution.crm_values = {}
+                for change in d.resolution.changes:
+                    if change.target_is_crm:
+                        key = change.field.erp_key
+                        if key in d.pair.link.base:
+                            d.resolution.base[key] = d.pair.link.base[key]
+                        else:
+                            d.resolution.base.pop(key, None)
+                d.resolution.changes = [c for c in d.resolution.changes if not c.target_is_crm]
         _write_crm(session, plan, tp, decided)
         names = crm_item_names(
             session,
@@ -473,7 +495,7 @@ def _write(
             last_modified = latest(link.last_modified, d.pair.actor.last_modified, d.saved_last_modified)
             if d.resolution.base != dict(link.base) or last_modified != link.last_modified:
                 link_updates.append(
-                    {"id": link.id, "base_values": d.resolution.base, "last_modified": last_modified}
+                    {"l_id": link.id, "l_base": d.resolution.base, "l_last_modified": last_modified}
                 )
             entries.extend(_log_entries(session, plan, tp, d, source, names))
             outcome.reconciled += 1
@@ -484,7 +506,13 @@ def _write(
             else:
                 resolved.append(link)
         if link_updates:
-            session.execute(update(ErpLink), link_updates)
+            table = cast(Table, ErpLink.__table__)
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("l_id"))
+                .values(base_values=bindparam("l_base"), last_modified=bindparam("l_last_modified"))
+            )
+            session.execute(statement, link_updates)
         _clear_dead_letters(session, plan, resolved)
         write_log(session, entries)
         if extra_write is not None:
@@ -526,10 +554,50 @@ def reconcile_pairs(
 ) -> BatchOutcome:
     """Reconcile links with their actors (module docstring); ``extra_write`` runs in the final
     transaction, so what the caller records there commits with the data."""
+    return reconcile_batches(hub, plan, tp, [pairs], mode, source, no_blank_values, extra_write)
+
+
+def reconcile_batches(
+    hub: Hub,
+    plan: ConnectionPlan,
+    tp: TypePlan,
+    batches: Iterable[Sequence[Pair]],
+    mode: Mode = Mode.sync,
+    source: str = "engine",
+    no_blank_values: bool | None = None,
+    extra_write: Callable[[Session, BatchOutcome], None] | None = None,
+) -> BatchOutcome:
+    """:func:`reconcile_pairs` for a stream of batches, pipelined: while the ERP saves one batch,
+    the previous batch is written here, so the connector's work and ours overlap. Batches hold
+    different links (and so different records); each is written in its own transaction, the last
+    one with ``extra_write``. A connection failure stops the stream: batches written stay written,
+    which the caller's progress (committed only with the last batch) tolerates, since reconciling
+    a link again changes nothing more.
+    """
     outcome = BatchOutcome()
     no_blank = plan.no_blank_values if no_blank_values is None else no_blank_values
-    with hub.sessions() as session:
-        decided = _decide(session, plan, tp, pairs, mode, no_blank)
-    _save(hub, plan, tp, decided)
-    _write(hub, plan, tp, decided, source, outcome, extra_write)
+    pending: tuple[list[_Decided], Future[None]] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="erpsync-save") as pool:
+        try:
+            for pairs in batches:
+                if not pairs:
+                    continue
+                with hub.sessions() as session:
+                    decided = _decide(session, plan, tp, pairs, mode, no_blank)
+                saving = pool.submit(_save, hub, plan, tp, decided)
+                if pending is not None:
+                    pending[1].result()
+                    _write(hub, plan, tp, pending[0], source, outcome, None)
+                pending = (decided, saving)
+            if pending is not None:
+                pending[1].result()
+                _write(hub, plan, tp, pending[0], source, outcome, extra_write)
+            elif extra_write is not None:
+                with hub.sessions() as session:
+                    begin_write(session)
+                    extra_write(session, outcome)
+                    session.commit()
+        finally:
+            if pending is not None and not pending[1].done():
+                pending[1].cancel()
     return outcome

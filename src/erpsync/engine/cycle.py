@@ -23,9 +23,12 @@ Units, in order:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -43,7 +46,16 @@ from erpsync.protocol import ConnectorError, ErpActor, call
 from erpsync.protocol.calls import Call
 from erpsync.protocol.timestamps import is_newer, latest
 
-from .batch import BatchOutcome, ConnectionFailure, LinkRef, Pair, dead_letter, link_refs, reconcile_pairs
+from .batch import (
+    BatchOutcome,
+    ConnectionFailure,
+    LinkRef,
+    Pair,
+    dead_letter,
+    reconcile_batches,
+    reconcile_pairs,
+    select_links,
+)
 from .models import SyncCursor, SyncCycle, SyncDeadLetter, SyncFeedPosition
 from .plan import ConnectionPlan, TypePlan, load_plan
 from .reconcile import Mode
@@ -61,10 +73,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PUSH_PAGE = 2000
+PUSH_PAGE = 5000
 RETRY_PAGE = 200
 RESYNC_PAGE = 500
-GET_CHUNK = 500
+GET_CHUNK = 1000
 
 #: Cycle kinds and the units they run ("sync" and "force" differ only in when they are started).
 SYNC_KINDS = ("sync", "force")
@@ -214,9 +226,11 @@ def run_cycle(
     if start.cycle_id == 0:
         return CycleReport(0, connection_id, kind, "skipped", 0, 0, 0, start.skipped)
     error = ""
+    with hub.sessions() as session:
+        plan = load_plan(session, connection_id)
     try:
         for unit in start.units:
-            while not run_unit_page(hub, start.cycle_id, unit):
+            while not run_unit_page(hub, start.cycle_id, unit, plan):
                 pass
     except ConnectionFailure as exc:
         error = str(exc)
@@ -230,8 +244,11 @@ def run_cycle(
 # --- one page of one unit --------------------------------------------------------------------------
 
 
-def run_unit_page(hub: Hub, cycle_id: int, unit: str) -> bool:
-    """Run one page of a unit and commit it; True when the unit has nothing more to do."""
+def run_unit_page(hub: Hub, cycle_id: int, unit: str, plan: ConnectionPlan | None = None) -> bool:
+    """Run one page of a unit and commit it; True when the unit has nothing more to do.
+
+    ``plan`` saves reading the connection's settings again when the caller runs a whole cycle.
+    """
     with hub.sessions() as session:
         row = session.get(SyncCycle, cycle_id)
         if row is None:
@@ -239,7 +256,8 @@ def run_unit_page(hub: Hub, cycle_id: int, unit: str) -> bool:
         cycle = _Cycle(
             row.id, row.connection_id, row.kind, dict(row.params or {}), row.journal_upto, row.progress
         )
-        plan = load_plan(session, row.connection_id)
+        if plan is None or plan.id != row.connection_id:
+            plan = load_plan(session, row.connection_id)
     if plan is None or not plan.active:
         return True
     name, _, actor_type = unit.partition(":")
@@ -311,16 +329,42 @@ def _active_links(
     wanted = sorted(set(keys))
     found: dict[str, LinkRef] = {}
     for start in range(0, len(wanted), GET_CHUNK):
-        rows = session.scalars(
-            select(ErpLink).where(
-                ErpLink.connection_id == plan.id,
-                ErpLink.erp_actor_type == actor_type,
-                ErpLink.state == "active",
-                ErpLink.erp_key.in_(wanted[start : start + GET_CHUNK]),
-            )
+        refs = select_links(
+            session,
+            ErpLink.connection_id == plan.id,
+            ErpLink.erp_actor_type == actor_type,
+            ErpLink.state == "active",
+            ErpLink.erp_key.in_(wanted[start : start + GET_CHUNK]),
         )
-        found.update((ref.erp_key, ref) for ref in link_refs(rows))
+        found.update((ref.erp_key, ref) for ref in refs)
     return found
+
+
+# The next page of a paged feed is asked for while the current one is reconciled. Only an
+# optimisation: a page found here must match the position read from the database (same watermark
+# and token), anything else is fetched afresh, and a failed prefetch is simply fetched again.
+_PrefetchKey = tuple[int, str, str, str]
+_prefetch_lock = threading.Lock()
+_prefetches: dict[_PrefetchKey, Future[Any]] = {}
+_prefetch_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="erpsync-prefetch")
+
+
+def _prefetch(key: _PrefetchKey, fetch: Callable[[], Any]) -> None:
+    with _prefetch_lock:
+        for stale in [k for k in _prefetches if k[:2] == key[:2]]:
+            _prefetches.pop(stale).cancel()
+        _prefetches[key] = _prefetch_pool.submit(fetch)
+
+
+def _prefetched(key: _PrefetchKey) -> Any:
+    with _prefetch_lock:
+        future = _prefetches.pop(key, None)
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # fetched again by the caller, whose failure is the one that counts
+        return None
 
 
 def _pull_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan, tp: TypePlan) -> bool:
@@ -329,14 +373,19 @@ def _pull_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan, tp: TypePlan) -> b
         watermark, token, high = position.watermark, position.page_token, position.high
         session.rollback()
     size = plan.page_size
-    reply = _send(
-        hub,
-        plan,
-        call.get_actors_by_timestamp(plan.guid, watermark, tp.erp_actor_type, tp.field_keys, size, token),
-    )
+
+    def fetch(page_token: str) -> Any:
+        request = call.get_actors_by_timestamp(
+            plan.guid, watermark, tp.erp_actor_type, tp.field_keys, size, page_token
+        )
+        return _send(hub, plan, request)
+
+    reply = _prefetched((plan.id, tp.erp_actor_type, watermark, token)) or fetch(token)
     actors: list[ErpActor] = reply.actors
     _check_actors(actors, tp, "GetActorsByTimestamp")
     next_token = reply.next_page_token if size else ""
+    if next_token:  # the connector serves the next page while this one is worked on
+        _prefetch((plan.id, tp.erp_actor_type, watermark, next_token), partial(fetch, next_token))
     high = latest(high, *(a.last_modified for a in actors))
     with hub.sessions() as session:
         links = _active_links(session, plan, tp.erp_actor_type, [a.erp_key for a in actors])
@@ -364,6 +413,8 @@ def _pull_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan, tp: TypePlan) -> b
 
     if unlinked and tp.auto_import:
         _auto_import(hub, plan, tp, unlinked)
+    if not pairs and not next_token and not token and latest(watermark, high) == watermark:
+        return True  # nothing new: the position stays as it is, no write needed
     _reconcile_and_commit(hub, plan, tp, pairs, commit_position)
     return not next_token
 
@@ -405,6 +456,8 @@ def _deletes_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan, tp: TypePlan) -
     gone = [d for d in reply.deleted_actors if d.actor_type == tp.erp_actor_type and d.erp_key]
     next_token = reply.next_page_token if size else ""
     high = latest(high, *(d.deleted_at for d in gone))
+    if not gone and not next_token and not token:
+        return True
     with hub.sessions() as session:
         begin_write(session)
         links = _active_links(session, plan, tp.erp_actor_type, [d.erp_key for d in gone])
@@ -455,28 +508,36 @@ def _cursor(session: Session, plan: ConnectionPlan) -> SyncCursor:
     return row
 
 
-def _fetch_pairs(
-    hub: Hub, plan: ConnectionPlan, tp: TypePlan, links: Sequence[LinkRef]
+def _fetch_chunk(
+    hub: Hub, plan: ConnectionPlan, tp: TypePlan, chunk: Sequence[LinkRef]
 ) -> tuple[list[Pair], list[LinkRef]]:
     """The links' actors as the ERP has them now; links whose actor it did not return."""
-    pairs: list[Pair] = []
-    missing: list[LinkRef] = []
-    for start in range(0, len(links), GET_CHUNK):
-        chunk = links[start : start + GET_CHUNK]
-        reply = _send(
-            hub,
-            plan,
-            call.get_actors(plan.guid, tp.erp_actor_type, [ref.erp_key for ref in chunk], tp.field_keys),
-        )
-        _check_actors(reply.actors, tp, "GetActors")
-        found = {a.erp_key: a for a in reply.actors}
-        for link in chunk:
-            actor = found.get(link.erp_key)
-            if actor is None:
-                missing.append(link)
-            else:
-                pairs.append(Pair(link, actor))
-    return pairs, missing
+    reply = _send(
+        hub,
+        plan,
+        call.get_actors(plan.guid, tp.erp_actor_type, [ref.erp_key for ref in chunk], tp.field_keys),
+    )
+    _check_actors(reply.actors, tp, "GetActors")
+    found = {a.erp_key: a for a in reply.actors}
+    pairs = [Pair(link, found[link.erp_key]) for link in chunk if link.erp_key in found]
+    return pairs, [link for link in chunk if link.erp_key not in found]
+
+
+def _fetched_batches(
+    hub: Hub, plan: ConnectionPlan, tp: TypePlan, links: Sequence[LinkRef], missing: list[LinkRef]
+) -> Iterator[list[Pair]]:
+    """Batches of pairs, the next one fetched (GetActors) while the caller works on the current."""
+    chunks = [links[start : start + GET_CHUNK] for start in range(0, len(links), GET_CHUNK)]
+    if not chunks:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="erpsync-fetch") as pool:
+        upcoming = pool.submit(_fetch_chunk, hub, plan, tp, chunks[0])
+        for index in range(len(chunks)):
+            pairs, lost = upcoming.result()
+            if index + 1 < len(chunks):
+                upcoming = pool.submit(_fetch_chunk, hub, plan, tp, chunks[index + 1])
+            missing.extend(lost)
+            yield pairs
 
 
 def _dead_letter_missing(hub: Hub, plan: ConnectionPlan, missing: Sequence[LinkRef]) -> None:
@@ -490,21 +551,18 @@ def _dead_letter_missing(hub: Hub, plan: ConnectionPlan, missing: Sequence[LinkR
 
 
 def _links_of_records(
-    session: Session, plan: ConnectionPlan, entity: CrmEntity, ids: Sequence[int]
+    session: Session, plan: ConnectionPlan, entity: CrmEntity, ids: Sequence[int], active_only: bool = True
 ) -> list[LinkRef]:
     found: list[LinkRef] = []
     for start in range(0, len(ids), GET_CHUNK):
-        rows = session.scalars(
-            select(ErpLink)
-            .where(
-                ErpLink.connection_id == plan.id,
-                ErpLink.crm_entity == entity.value,
-                ErpLink.state == "active",
-                ErpLink.crm_record_id.in_(ids[start : start + GET_CHUNK]),
-            )
-            .order_by(ErpLink.id)
-        )
-        found.extend(link_refs(rows))
+        conditions = [
+            ErpLink.connection_id == plan.id,
+            ErpLink.crm_entity == entity.value,
+            ErpLink.crm_record_id.in_(ids[start : start + GET_CHUNK]),
+        ]
+        if active_only:
+            conditions.append(ErpLink.state == "active")
+        found.extend(select_links(session, *conditions, order=True))
     return found
 
 
@@ -523,9 +581,10 @@ def _push_links(
         group = [ref for ref in links if ref.erp_actor_type == tp.erp_actor_type]
         if not group:
             continue
-        pairs, missing = _fetch_pairs(hub, plan, tp, group)
+        missing: list[LinkRef] = []
+        batches = _fetched_batches(hub, plan, tp, group, missing)
+        outcome = reconcile_batches(hub, plan, tp, batches, mode, source, no_blank_values)
         _dead_letter_missing(hub, plan, missing)
-        outcome = reconcile_pairs(hub, plan, tp, pairs, mode, source, no_blank_values)
         total.reconciled += outcome.reconciled
         total.changed += outcome.changed
         total.failed.update(outcome.failed)
@@ -536,9 +595,12 @@ def _push_links(
 def _push_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan) -> bool:
     origin = connection_origin(plan.id)
     with hub.sessions() as session:
-        begin_write(session)  # the cursor may be made here
-        cursor = _cursor(session, plan).journal_seq
-        session.commit()
+        cursor = session.scalar(select(SyncCursor.journal_seq).where(SyncCursor.connection_id == plan.id))
+        if cursor is None:
+            session.rollback()
+            begin_write(session)
+            cursor = _cursor(session, plan).journal_seq
+            session.commit()
         entries = [e for e in journal_after(session, cursor, PUSH_PAGE) if e.seq <= cycle.journal_upto]
         if not entries:
             return True
@@ -559,7 +621,7 @@ def _push_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan) -> bool:
         gone = [
             ref
             for entity, ids in deleted.items()
-            for ref in _links_of_records_any(session, plan, entity, sorted(ids))
+            for ref in _links_of_records(session, plan, entity, sorted(ids), active_only=False)
         ]
     outcome = _push_links(hub, cycle, plan, links)
     with hub.sessions() as session:
@@ -570,22 +632,6 @@ def _push_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan) -> bool:
         _count(session, cycle, pushed=outcome.changed, failed=len(outcome.failed))
         session.commit()
     return len(entries) < PUSH_PAGE or entries[-1].seq >= cycle.journal_upto
-
-
-def _links_of_records_any(
-    session: Session, plan: ConnectionPlan, entity: CrmEntity, ids: Sequence[int]
-) -> list[LinkRef]:
-    found: list[LinkRef] = []
-    for start in range(0, len(ids), GET_CHUNK):
-        rows = session.scalars(
-            select(ErpLink).where(
-                ErpLink.connection_id == plan.id,
-                ErpLink.crm_entity == entity.value,
-                ErpLink.crm_record_id.in_(ids[start : start + GET_CHUNK]),
-            )
-        )
-        found.extend(link_refs(rows))
-    return found
 
 
 def _unlink_deleted(session: Session, plan: ConnectionPlan, gone: Sequence[LinkRef]) -> None:
@@ -673,11 +719,13 @@ def _resync_page(hub: Hub, cycle: _Cycle, plan: ConnectionPlan) -> bool:
             entities = {entity for entity, _ in records}
             ids = sorted({record_id for _, record_id in records})
             query = query.where(ErpLink.crm_entity.in_(entities), ErpLink.crm_record_id.in_(ids))
-        rows = list(session.scalars(query.order_by(ErpLink.id).limit(RESYNC_PAGE)))
-        links = [
-            ref for ref in link_refs(rows) if not records or (ref.entity.value, ref.record_id) in records
-        ]
-        last = rows[-1].id if rows else after
+        rows = list(
+            session.execute(query.with_only_columns(ErpLink.id).order_by(ErpLink.id).limit(RESYNC_PAGE))
+        )
+        page = [row[0] for row in rows]
+        refs = select_links(session, ErpLink.id.in_(page), order=True) if page else []
+        links = [ref for ref in refs if not records or (ref.entity.value, ref.record_id) in records]
+        last = page[-1] if page else after
     mode = Mode.force_to_crm if cycle.kind == "resync_in" else Mode.force_to_erp
     no_blank = bool(cycle.params.get("no_blank_values", False))
     outcome = _push_links(hub, cycle, plan, links, source="resync", mode=mode, no_blank_values=no_blank)

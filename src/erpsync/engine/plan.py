@@ -17,7 +17,7 @@ from erpsync.protocol import Capability
 __all__ = ["ConnectionPlan", "TypePlan", "load_plan", "parents_first"]
 
 #: Actors per page the engine asks for when the connector pages its feeds.
-PAGE_SIZE = 1000
+PAGE_SIZE = 2000
 
 _ENTITY_ORDER = {CrmEntity.company: 0, CrmEntity.project: 1, CrmEntity.person: 2}
 

@@ -8,13 +8,13 @@ fields that cannot be translated (skipped with a warning, never guessed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from erpsync.crm.values import FieldValue
-from erpsync.hub.field_values import MappedField, normal_erp, sides_of
+from erpsync.hub.field_values import MappedField, crm_as_erp, erp_as_crm, normal_erp
 from erpsync.protocol.timestamps import as_datetime
 
 from .merge import Action, Side, decide_field
@@ -87,7 +87,7 @@ def resolve(
     base: Mapping[str, str],
     crm_values: Mapping[str, FieldValue],
     erp_values: Mapping[str, str],
-    winner: Side,
+    winner: Side | Callable[[], Side],
     no_blank_values: bool = False,
     mode: Mode = Mode.sync,
 ) -> Resolution:
@@ -95,22 +95,30 @@ def resolve(
 
     ``erp_values`` are the actor's wire values; a field the actor did not report is not observed
     on the ERP side (never a change). ``crm_values`` are the record's values by CRM field key.
+    ERP values are turned into CRM values only where the ERP side changed or wins, because that is
+    the costly direction and most fields of most links are unchanged. ``winner`` may be a function:
+    it is then asked only when a field is in conflict.
     """
     out = Resolution(base=dict(base))
+    decided: Side | None = winner if isinstance(winner, Side) else None
     for f in fields:
         crm_value = crm_values.get(f.crm_field.key)
         erp_raw = erp_values.get(f.erp_key)
-        sides = sides_of(f, crm_value, erp_raw if erp_raw is not None else "")
         erp = normal_erp(erp_raw, f.erp_type) if erp_raw is not None else None
-        crm = sides.crm_as_erp
+        crm, crm_problem = crm_as_erp(f, crm_value)
         old = base.get(f.erp_key)
-        # A value without a counterpart on the other side (e.g. an unmapped list item) skips the
-        # field when that side changed; the field waits until the mapping exists or the value goes.
-        if f.to_crm and erp is not None and erp != old and not sides.erp_readable:
-            out.warnings.append((f, f"ERP value not synced: {sides.erp_problem}"))
-            continue
-        if f.to_erp and crm is None and sides.crm_problem:
-            out.warnings.append((f, f"CRM value not synced: {sides.crm_problem}"))
+        erp_value: FieldValue = None
+        erp_problem = ""
+        if erp is not None and f.to_crm and (erp != old or mode is Mode.force_to_crm):
+            assert erp_raw is not None
+            erp_value, erp_problem = erp_as_crm(f, erp_raw)
+            # A value without a counterpart (e.g. an unmapped list item) skips the field; it waits
+            # until the mapping exists or the value goes.
+            if erp_problem:
+                out.warnings.append((f, f"ERP value not synced: {erp_problem}"))
+                continue
+        if f.to_erp and crm is None and crm_problem:
+            out.warnings.append((f, f"CRM value not synced: {crm_problem}"))
         if mode is Mode.force_to_erp:
             if f.to_erp and crm is not None and erp is not None and crm != erp:
                 if no_blank_values and _blank(crm) and not _blank(erp):
@@ -122,21 +130,29 @@ def resolve(
                 out.base[f.erp_key] = crm
             continue
         if mode is Mode.force_to_crm:
-            if f.to_crm and erp is not None and sides.erp_readable and crm != erp:
+            if f.to_crm and erp is not None and crm != erp:
                 if no_blank_values and _blank(erp) and crm not in (None, ""):
                     continue
-                out.crm_values[f.crm_field.key] = sides.erp_as_crm
-                out.changes.append(FieldChange(f, True, crm_value, sides.erp_as_crm))
+                out.crm_values[f.crm_field.key] = erp_value
+                out.changes.append(FieldChange(f, True, crm_value, erp_value))
                 out.base[f.erp_key] = erp
             elif erp is not None and crm == erp:
                 out.base[f.erp_key] = erp
             continue
-        decision = decide_field(old, erp, crm, f.to_crm, f.to_erp, winner, no_blank_values)
+        if (
+            decided is None
+            and f.to_crm
+            and f.to_erp
+            and erp not in (None, old)
+            and crm not in (None, old, erp)
+        ):
+            decided = winner() if callable(winner) else winner
+        side = decided if decided is not None else Side.erp  # no conflict: unused
+        decision = decide_field(old, erp, crm, f.to_crm, f.to_erp, side, no_blank_values)
         if decision.action is Action.to_crm:
-            assert erp is not None
-            out.crm_values[f.crm_field.key] = sides.erp_as_crm
             losing = crm_value if decision.conflict else None
-            out.changes.append(FieldChange(f, True, crm_value, sides.erp_as_crm, decision.conflict, losing))
+            out.crm_values[f.crm_field.key] = erp_value
+            out.changes.append(FieldChange(f, True, crm_value, erp_value, decision.conflict, losing))
         elif decision.action is Action.to_erp:
             assert crm is not None
             out.erp_values[f.erp_key] = crm

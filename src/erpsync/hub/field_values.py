@@ -61,12 +61,14 @@ __all__ = [
     "as_refused_values",
     "check_choice",
     "check_erp_value",
+    "crm_as_erp",
     "crm_display",
     "crm_encoded",
     "crm_entity_of",
     "crm_item_names",
     "decide",
     "default_source",
+    "erp_as_crm",
     "erp_display",
     "erp_field_type",
     "erp_fields_of",
@@ -339,36 +341,43 @@ class Sides:
         return self.field.to_crm and self.erp_readable
 
 
-def sides_of(mapped: MappedField, crm_value: FieldValue, erp_value: str) -> Sides:
+def crm_as_erp(mapped: MappedField, crm_value: FieldValue) -> tuple[str | None, str]:
+    """A CRM value in the ERP field's normalised wire form, or ``None`` and why it has none."""
     crm_field = mapped.crm_field
-    crm_as_erp: str | None = None
-    crm_problem = ""
     try:
-        crm_as_erp = normal_erp(
-            crm_to_erp(crm_value, crm_field.kind, mapped.erp_type, mapped.list_to_erp), mapped.erp_type
-        )
+        text = crm_to_erp(crm_value, crm_field.kind, mapped.erp_type, mapped.list_to_erp)
     except Untranslatable as exc:
-        crm_problem = str(exc)
+        return None, str(exc)
     except (ValueError, TypeError):
-        crm_problem = f"a {crm_field.kind.value} value cannot be written to a {mapped.erp_type.value} field"
-    erp_as_crm: FieldValue = None
-    erp_problem = ""
+        return None, f"a {crm_field.kind.value} value cannot be written to a {mapped.erp_type.value} field"
+    return normal_erp(text, mapped.erp_type), ""
+
+
+def erp_as_crm(mapped: MappedField, erp_value: str) -> tuple[FieldValue, str]:
+    """An ERP wire value as the CRM field's value, or ``None`` and why it cannot be read ("" when
+    it can)."""
+    crm_field = mapped.crm_field
     try:
-        erp_as_crm = coerce(
+        return coerce(
             crm_field, erp_to_crm(erp_value, mapped.erp_type, crm_field.kind, mapped.list_to_crm)
-        )
+        ), ""
     except Untranslatable as exc:
-        erp_problem = str(exc)
+        return None, str(exc)
     except ValueProblem as exc:
-        erp_problem = f"the value {exc}"
+        return None, f"the value {exc}"
     except (ValueError, TypeError):
-        erp_problem = f"{erp_value!r} cannot be read as a {mapped.erp_type.value} value"
+        return None, f"{erp_value!r} cannot be read as a {mapped.erp_type.value} value"
+
+
+def sides_of(mapped: MappedField, crm_value: FieldValue, erp_value: str) -> Sides:
+    crm_as, crm_problem = crm_as_erp(mapped, crm_value)
+    erp_as, erp_problem = erp_as_crm(mapped, erp_value)
     return Sides(
         field=mapped,
         crm_value=crm_value,
         erp_value=erp_value,
-        crm_as_erp=crm_as_erp,
-        erp_as_crm=erp_as_crm,
+        crm_as_erp=crm_as,
+        erp_as_crm=erp_as,
         erp_readable=not erp_problem,
         crm_problem=crm_problem,
         erp_problem=erp_problem,

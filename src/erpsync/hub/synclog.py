@@ -4,10 +4,13 @@ conflict (with the losing value), link and unlink, warning and error."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
+
+from erpsync.crm.bulk import insert_rows
+from erpsync.crm.db import utcnow
 
 from .models import ErpSyncLog
 
@@ -39,8 +42,10 @@ def write_log(session: Session, entries: list[LogEntry]) -> None:
     """Add the entries to the session (the caller's transaction)."""
     if not entries:
         return
-    session.execute(
-        insert(ErpSyncLog),
+    now = utcnow()
+    insert_rows(
+        session,
+        cast(Table, ErpSyncLog.__table__),
         [
             {
                 "connection_id": e.connection_id,
@@ -56,6 +61,7 @@ def write_log(session: Session, entries: list[LogEntry]) -> None:
                 "old_value": _text(e.old_value),
                 "new_value": _text(e.new_value),
                 "message": e.message,
+                "created_at": now,
             }
             for e in entries
         ],

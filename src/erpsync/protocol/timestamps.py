@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 
 from .codec import ValueError_, decode_datetime
 
@@ -19,6 +19,7 @@ __all__ = ["as_datetime", "compare", "is_newer", "latest", "sort_key"]
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
+@lru_cache(maxsize=65536)
 def _as_number(value: str) -> Decimal | None:
     if not _NUMBER.match(value):
         return None
@@ -28,6 +29,7 @@ def _as_number(value: str) -> Decimal | None:
         return None
 
 
+@lru_cache(maxsize=65536)  # the engine compares the same few timestamps thousands of times a page
 def as_datetime(value: str) -> datetime | None:
     """The instant a timestamp names, when it is a date-time; ``None`` for opaque values."""
     if not value:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin_connections, admin_engine, admin_mappings
+from . import admin_connections, admin_engine, admin_import, admin_mappings
 from .common import agent_error_responses
 
 __all__ = ["router"]
@@ -15,3 +15,4 @@ router = APIRouter(responses=agent_error_responses(401, 403, 422))
 router.include_router(admin_connections.router)
 router.include_router(admin_mappings.router)
 router.include_router(admin_engine.router)
+router.include_router(admin_import.router)
