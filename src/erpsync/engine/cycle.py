@@ -56,6 +56,7 @@ from .batch import (
     reconcile_pairs,
     select_links,
 )
+from .gc_pause import gc_paused
 from .models import SyncCursor, SyncCycle, SyncDeadLetter, SyncFeedPosition
 from .plan import ConnectionPlan, TypePlan, load_plan
 from .reconcile import Mode
@@ -260,6 +261,11 @@ def run_unit_page(hub: Hub, cycle_id: int, unit: str, plan: ConnectionPlan | Non
             plan = load_plan(session, row.connection_id)
     if plan is None or not plan.active:
         return True
+    with gc_paused():
+        return _run_unit(hub, cycle, plan, unit)
+
+
+def _run_unit(hub: Hub, cycle: _Cycle, plan: ConnectionPlan, unit: str) -> bool:
     name, _, actor_type = unit.partition(":")
     if name in ("pull", "deletes"):
         tp = plan.type_of(actor_type)

@@ -15,10 +15,8 @@ being switched on, keeps the pages before it and reports why it stopped.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
@@ -49,6 +47,7 @@ from erpsync.hub.synclog import LogEntry
 from erpsync.hub.transactions import reading, writing
 from erpsync.protocol import Capability, ConnectorClient, ErpActor, ErrorCode, SearchRestriction, call
 
+from .gc_pause import gc_paused
 from .import_plan import (
     MATCH_KEYS,
     DuplicateAction,
@@ -834,7 +833,7 @@ def preview_import(
     memory = _Memory()
     plan = ImportPlan(target.connection_id, target.actor_type, target.entity, [], dict.fromkeys(RowAction, 0))
     for page in _ahead(_pages(job, selection, frozenset())):
-        with _no_cyclic_gc(), reading(hub) as session:
+        with gc_paused(), reading(hub) as session:
             rows = [*_plan_page(session, target, page.actors, memory), *_page_rows(page)]
         for action, count in count_actions(rows).items():
             plan.counts[action] += count
@@ -844,29 +843,12 @@ def preview_import(
     return plan
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Hold the cyclic garbage collector off while one page is handled.
-
-    A page is tens of thousands of live container objects (actors, rows, values), all freed by
-    reference counting once it is written; a full collection meanwhile walks all of them, and the
-    rest of the heap, for nothing. At 20,000 actors that was a quarter of the import's CPU time.
-    The previous state is restored, so nesting and other threads are left as they were."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _apply_page(hub: Hub, job: _Job, page: _Page) -> _Written:
     """Plan and write one page in one write transaction; a link made meanwhile by someone else (a
     unique constraint firing on PostgreSQL) makes the page start again, planned afresh."""
     for attempt in range(2):
         try:
-            with _no_cyclic_gc(), writing(hub) as session:
+            with gc_paused(), writing(hub) as session:
                 if _engine_running(session):
                     raise _engine_on()
                 rows = _plan_page(session, job.target, page.actors, _Memory())
