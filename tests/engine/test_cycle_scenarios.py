@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from erpsync.connectors.demo import DemoErpDatabase, database_path
 from erpsync.crm.catalogue import CrmEntity
 from erpsync.engine.models import SyncCursor, SyncDeadLetter, SyncFeedPosition
 from erpsync.hub.models import ErpConnector, ErpLink
 from tests.engine.fixtures import EngineWorld, engine_world
-from tests.hub.fixtures_admin import FieldMap
+from tests.hub.fixtures_admin import FieldMap, demo_erp
 
 C = CrmEntity.company
 P = CrmEntity.person
@@ -303,3 +304,23 @@ def test_a_connection_failure_skips_the_cycle_and_keeps_watermark_and_cursor(wor
         session.execute(update(ErpConnector).values(url=world.connector_url))
     assert world.sync("erp_a").state == "ok"
     assert world.actor("erp_a", "Customer", key).field_values["PHONE"] == "+47 44 44 44 44"
+
+
+def test_a_connector_that_lost_the_connection_info_gets_it_again_and_the_cycle_goes_on(
+    world: EngineWorld, tmp_path: Path
+) -> None:
+    """A restarted connector host without its config store answers ConnectionInfoMissing; the hub
+    re-sends the stored config (SaveConnection) and retries, and the cycle succeeds."""
+    _customer(world)
+    with demo_erp(tmp_path / "fresh-host", database="erp_a") as fresh:
+        with world.hub.session() as session:
+            session.execute(update(ErpConnector).values(url=fresh.url))
+        fresh_db = DemoErpDatabase(database_path(fresh.data_dir, "erp_a"), create=False)
+        try:
+            actor = fresh_db.create_actor("Customer", {"NAME": "After Restart AS"})
+        finally:
+            fresh_db.close()
+        report = world.sync("erp_a")
+        assert report.state == "ok", report.message
+        assert world.link("erp_a", "Customer", actor.erp_key) is not None
+        assert not world.log("erp_a", kind="error")
