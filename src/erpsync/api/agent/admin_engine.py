@@ -16,6 +16,7 @@ from erpsync.hub.engine_settings import EngineStatus
 from erpsync.hub.priorities import PriorityEntry
 
 from ..dependencies import AdminUser
+from ..schemas import NO_NUL
 from .admin_models import (
     ActorSummaryReply,
     EngineIntervalRequest,
@@ -313,10 +314,12 @@ def drop_dead_letters(body: DeadLetterIdsRequest, user: AdminUser, hub: HubDep) 
 
 class SyncLogRequest(AgentModel):
     erp_connection_id: IdOrZero = Field(default=0, description="0 = every connection.")
-    kind: str = Field(default="", max_length=16, description="change, conflict, warning, error, link …")
-    crm_entity: str = Field(default="", max_length=16)
+    kind: str = Field(
+        default="", max_length=16, pattern=NO_NUL, description="change, conflict, warning, error, link …"
+    )
+    crm_entity: str = Field(default="", max_length=16, pattern=NO_NUL)
     crm_record_id: IdOrZero = 0
-    erp_key: str = Field(default="", max_length=254)
+    erp_key: str = Field(default="", max_length=254, pattern=NO_NUL)
     offset: int = Field(default=0, ge=0, le=2**31 - 1)
     limit: int = Field(default=100, ge=1, le=1000)
 
