@@ -305,8 +305,15 @@ def _send_save(hub: Hub, plan: ConnectionPlan, actors: list[ErpActor]) -> list[t
             else:
                 results.append((result.actor, ""))
         return results
+    # Without per-actor results, an actor is saved only when the reply sends it back: one that is
+    # missing may or may not be saved, so it is retried, which reads the ERP afresh.
     saved = {a.erp_key: a for a in reply.actors}
-    return [(saved.get(actor.erp_key), "") for actor in actors]
+    return [
+        (saved[actor.erp_key], "")
+        if actor.erp_key in saved
+        else (None, "The ERP did not confirm saving this actor; it will be checked again.")
+        for actor in actors
+    ]
 
 
 def _save(hub: Hub, plan: ConnectionPlan, tp: TypePlan, decided: list[_Decided]) -> None:

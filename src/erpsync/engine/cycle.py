@@ -40,7 +40,7 @@ from .gc_pause import gc_paused
 from .models import SyncCycle, SyncDeadLetter
 from .pages import CycleContext
 from .plan import ConnectionPlan, load_plan
-from .pull import deletes_page, pull_page
+from .pull import deletes_page, forget_prefetches, pull_page
 from .push import push_page, record_page, resync_page, retry_page
 
 __all__ = [
@@ -145,6 +145,7 @@ def finish_cycle(hub: Hub, cycle_id: int, error: str = "") -> CycleReport:
         row = session.get(SyncCycle, cycle_id)
         if row is None:
             raise LookupError(f"no sync cycle {cycle_id}")
+        forget_prefetches(row.connection_id)
         if row.state == "running":
             now = utcnow()
             row.state = "failed" if error else "ok"

@@ -9,6 +9,7 @@ newest timestamp of the pass) commits with the data of the page.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -29,29 +30,42 @@ from .pages import CycleContext, active_links, check_actors, count, feed_positio
 from .plan import ConnectionPlan, TypePlan
 from .reconcile import Mode
 
-__all__ = ["deletes_page", "pull_page"]
+__all__ = ["deletes_page", "forget_prefetches", "pull_page"]
 
 
 # The next page of a paged feed is asked for while the current one is reconciled. Only an
 # optimisation: a page found here must match the position read from the database (same watermark
 # and token), anything else is fetched afresh, and a failed prefetch is simply fetched again.
 _PrefetchKey = tuple[int, str, str, str]
+#: A prefetched page older than this is not used: it may predate changes made since.
+PREFETCH_FRESH_SECONDS = 5.0
 _prefetch_lock = threading.Lock()
-_prefetches: dict[_PrefetchKey, Future[Any]] = {}
+_prefetches: dict[_PrefetchKey, tuple[float, Future[Any]]] = {}
 _prefetch_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="erpsync-prefetch")
 
 
 def _prefetch(key: _PrefetchKey, fetch: Callable[[], Any]) -> None:
     with _prefetch_lock:
         for stale in [k for k in _prefetches if k[:2] == key[:2]]:
-            _prefetches.pop(stale).cancel()
-        _prefetches[key] = _prefetch_pool.submit(fetch)
+            _prefetches.pop(stale)[1].cancel()
+        _prefetches[key] = (time.monotonic(), _prefetch_pool.submit(fetch))
+
+
+def forget_prefetches(connection_id: int) -> None:
+    """Drop a connection's prefetched pages (its cycle ended, or failed half-way)."""
+    with _prefetch_lock:
+        for stale in [k for k in _prefetches if k[0] == connection_id]:
+            _prefetches.pop(stale)[1].cancel()
 
 
 def _prefetched(key: _PrefetchKey) -> Any:
     with _prefetch_lock:
-        future = _prefetches.pop(key, None)
-    if future is None:
+        entry = _prefetches.pop(key, None)
+    if entry is None:
+        return None
+    asked_at, future = entry
+    if time.monotonic() - asked_at > PREFETCH_FRESH_SECONDS:
+        future.cancel()
         return None
     try:
         return future.result()
