@@ -40,14 +40,14 @@ some links and not others, saved in the ERP without the hub knowing (a reply los
 ran), or committed some pages only; which of these happened is the engine's business, and the
 winner of a later conflict can legitimately depend on it (an ERP save whose reply was lost moves the
 actor's ``LastModified`` and turns "one side changed" into "both sides changed, to the same value").
-So every link with pending changes (the prediction would write or be refused) when such a cycle
-runs is *tainted*, and so is a newly imported customer; for a tainted link the test asserts: every
-value on either side is one some user wrote (the engine never invents or corrupts one); after any
-clean cycle the link is either settled (both sides equal on every two-way field) or visible in the
-dead letters; and once settled, the engine's base equals the settled values (two-way: the common
-value; to CRM: the ERP's; to ERP: the CRM's), at which point the link is exact again. A one-way field
-of a tainted link is checked only against the written values: whether its target's local edit or
-the source's change came last cannot be told from the values alone.
+So every link with pending changes (the prediction would write, be refused or move the base) when
+such a cycle runs is *tainted*; for a tainted link the test asserts: every value on either side is
+one some user wrote (the engine never invents or corrupts one); after any clean cycle the link is
+either settled (both sides equal on every two-way field) or visible in the dead letters; and once
+settled, the engine's base equals the settled values (two-way: the common value; to CRM: the ERP's;
+to ERP: the CRM's), at which point the link is exact again. A one-way field of a tainted link is
+checked only against the written values: whether its target's local edit or the source's change
+came last cannot be told from the values alone.
 
 **New values** (``the_last_word``) make two exact claims that hold even through faults. *Promise:*
 a value never seen before, set on one side of a field that was settled (exact link, the source
@@ -73,6 +73,7 @@ conflicts. Not covered here: deletes, the no-blank option, several connections.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,7 +133,10 @@ SETUP_TIMEOUT = 30.0
 #: Examples on PostgreSQL (each starts from a wiped schema, which costs more than a new SQLite file).
 POSTGRES_EXAMPLES = 12
 
+# The suite explores the same examples on every run, so that ``main`` stays green on CI; set
+# ERPSYNC_EXPLORE=1 to draw new ones (as was done over many seeds while writing it).
 SETTINGS = settings(
+    derandomize=not os.environ.get("ERPSYNC_EXPLORE"),
     max_examples=25,
     stateful_step_count=20,
     deadline=None,
@@ -228,6 +232,11 @@ class Outcome:
     @property
     def writes(self) -> bool:
         return bool(self.to_erp or self.to_crm)
+
+    def pending(self, link: Link) -> bool:
+        """Would a reconcile change anything: write, be refused, or only move the base (both sides
+        changed to the same value)?"""
+        return self.writes or self.refused or self.base != link.base
 
 
 def expected(link: Link, seen: Seen, policy: str) -> Outcome:
@@ -561,7 +570,7 @@ class SyncMachine(RuleBasedStateMachine):
         for link in self.links:
             if link.exact:
                 outcome = expected(link, self._see(link), self.policy)
-                if outcome.writes or outcome.refused:
+                if outcome.pending(link):
                     link.exact = False
 
     def _clean_cycle(self, why: str) -> CycleReport:
@@ -686,12 +695,15 @@ class SyncMachine(RuleBasedStateMachine):
         self._nobody_has_the_last_word()
         for link in self.links:  # the fault can have hit any link with pending changes
             outcome = predictions.get(id(link))
-            if outcome is not None and (outcome.writes or outcome.refused):
+            if outcome is not None and outcome.pending(link):
                 link.exact = False
         if fired[0][1].kind in SAVE_ONLY:  # refused or unconfirmed actors are not the connection's fault
             assert report.state == "ok", (injection, report)
         else:  # failed, or "ok" when the engine fetched again what it had asked for ahead (prefetch)
             assert report.state in ("ok", "failed"), (injection, report)
+        if report.state == "failed":  # visible: the reason on the cycle and in the sync log
+            assert report.message, report
+            assert self._last_log_id() > first_log
         self._adopt_imports()
 
     def _nobody_has_the_last_word(self) -> None:
