@@ -3,9 +3,9 @@
 :class:`FaultInjector` is an ASGI middleware in front of the demo connector host: per a shared
 :class:`FaultPlan` it makes the n-th sync call after :meth:`FaultPlan.arm` fail the way a real
 connector or network does — HTTP 5xx, no answer before the client's timeout, a body that is not
-JSON, JSON of the wrong shape, or a ``SaveActors`` reply that refuses actors — either *before* the
-connector ran the call (nothing happened in the ERP) or *after* it (the ERP did the work and the
-reply is lost or falsified). The engine sees only what the HTTP client sees.
+JSON, JSON of the wrong shape, or a ``SaveActors`` reply that refuses actors or confirms none —
+either *before* the connector ran the call (nothing happened in the ERP) or *after* it (the ERP did
+the work and the reply is lost or falsified). The engine sees only what the HTTP client sees.
 
 :func:`faulty_demo_erp` serves the demo connector behind the injector, like
 :func:`tests.hub.fixtures_admin.demo_erp`.
@@ -32,6 +32,7 @@ from tests.helpers import run_asgi_server
 from tests.hub.fixtures_admin import CONNECTOR_SECRET
 
 __all__ = [
+    "SAVE_ONLY",
     "SYNC_OPERATIONS",
     "Fault",
     "FaultInjector",

@@ -49,14 +49,14 @@ to ERP: the CRM's), at which point the link is exact again. A one-way field of a
 checked only against the written values: whether its target's local edit or the source's change
 came last cannot be told from the values alone.
 
-**New values** (``the_last_word``) make two exact claims that hold even through faults. *Promise:*
-a value never seen before, set on one side of a field that was settled (exact link, the source
-side(s) at the base), and not edited since, is the field's only change: after any clean cycle that
-leaves the link out of the dead letters, it is on both sides (on the target too if it travels
-there; a local edit of a one-way field's target just stays, the source keeping its value) — a lost
-save or a stale read can never turn it back. *Last word:* if nothing else at all happens to the
-link (no edit, no failed or cut-short cycle) until the next clean cycle, the value lands where the
-policy says, timing included: under ``newest`` it wins a conflict, being the latest change.
+**Promises and the last word** hold even through faults. *Promise:* a user edit of a field that
+was settled (exact link, its source side(s) at the base) is the field's only change: as long as
+nobody edits that field again, after any clean cycle that leaves the link out of the dead letters
+the value is on both sides (on the target too if it travels there; a local edit of a one-way field's
+target just stays, the source keeping its value), so a lost save or a stale read can never turn it
+back. *Last word* (``the_last_word``): a value never seen before, set on one side, with nothing else
+at all happening to the link (no edit, no failed or cut-short cycle) until the next clean cycle,
+lands where the policy says, timing included: under ``newest`` it wins, being the latest change.
 
 **Always.** Links are unique per connection both ways and stay active; no CRM record or ERP actor is
 ever created twice or lost, and every new ERP customer is imported exactly once; the ERP never holds
@@ -202,8 +202,8 @@ class Link:
     #: (ERP field key, on the ERP side?, value): the last thing that happened to the link was a user
     #: setting that field to a value never seen before; checked (and cleared) by the next clean cycle.
     last_word: tuple[str, bool, str] | None = None
-    #: ERP field key → (ERP value, CRM value) the field must come to hold, faults or not: a new value
-    #: set on one side of a field that was settled, and not edited since (see ``the_last_word``).
+    #: ERP field key → (ERP value, CRM value) the field must come to hold, faults or not: a value set
+    #: on one side of a field that was settled, and not edited since (see ``_written``).
     promises: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -536,24 +536,41 @@ class SyncMachine(RuleBasedStateMachine):
 
     def _crm_write(self, link: Link, values: Mapping[str, str]) -> None:
         assert self.world is not None
+        before = self._see(link)
         by_key = {f.erp: f for f in link.fields}
         self.world.crm_update(
             link.entity,
             link.record_id,
             **{by_key[k].crm: self._crm_value(by_key[k], v) for k, v in values.items()},
         )
-        for key, value in values.items():
-            link.written[key].add(value)
-            link.promises.pop(key, None)
-        link.last_word = None
+        self._written(link, values, before, on_erp=False)
 
     def _erp_write(self, link: Link, values: Mapping[str, str]) -> None:
         assert self.world is not None
+        before = self._see(link)
         self.world.erp(self.erp_name).update_actor(link.actor_type, link.erp_key, dict(values))
+        self._written(link, values, before, on_erp=True)
+
+    @staticmethod
+    def _written(link: Link, values: Mapping[str, str], before: Seen, on_erp: bool) -> None:
+        """A user wrote ``values`` on one side. A field edited while settled (exact link, its source
+        side(s) at the base) to another value the ERP takes is then the field's only change: promise
+        where it must end up, faults or not, until someone edits the field again."""
+        link.last_word = None
         for key, value in values.items():
             link.written[key].add(value)
             link.promises.pop(key, None)
-        link.last_word = None
+            f = next(each for each in link.fields if each.erp == key)
+            base = link.base.get(key)
+            settled = link.exact and all(
+                side[key] == base for side, syncs in ((before.erp, f.to_crm), (before.crm, f.to_erp)) if syncs
+            )
+            if settled and value != base and len(value) <= ERP_NAME_LIMIT:
+                # It travels if it may; a local edit of a one-way field's target just stays.
+                travels = f.to_crm if on_erp else f.to_erp
+                other = before.crm[key] if on_erp else before.erp[key]
+                final = value if travels else other
+                link.promises[key] = (value, final) if on_erp else (final, value)
 
     @staticmethod
     def _values(link: Link, changes: list[tuple[int, int]]) -> dict[str, str]:
@@ -807,23 +824,11 @@ class SyncMachine(RuleBasedStateMachine):
         f = text[which % len(text)]
         self.fresh += 1
         value = f"Fresh {self.fresh}"
-        before = self._see(link)
-        source = f.to_crm if erp_side else f.to_erp
-        other = before.crm[f.erp] if erp_side else before.erp[f.erp]
-        # Settled: the source side(s) still hold the base, so this is the only change of the field.
-        settled = link.exact and all(
-            side[f.erp] == link.base[f.erp]
-            for side, syncs in ((before.erp, f.to_crm), (before.crm, f.to_erp))
-            if syncs
-        )
         if erp_side:
             self._erp_write(link, {f.erp: value})
         else:
             self._crm_write(link, {f.erp: value})
         link.last_word = (f.erp, erp_side, value)
-        if settled:  # it travels if it may; a local edit of a one-way field's target just stays
-            final = value if source else other
-            link.promises[f.erp] = (value, final) if erp_side else (final, value)
 
     @rule(index=st.integers(0, 7), erp_side=st.booleans())
     def touch_an_unmapped_field(self, index: int, erp_side: bool) -> None:
