@@ -338,10 +338,6 @@ def _save(hub: Hub, plan: ConnectionPlan, tp: TypePlan, decided: list[_Decided])
                 d.saved_last_modified = saved.last_modified
 
 
-def _log_value(value: Any, kind: FieldKind, names: Mapping[int, str]) -> str:
-    return crm_display(value, kind, names)
-
-
 def _log_entries(
     session: Session, plan: ConnectionPlan, tp: TypePlan, d: _Decided, source: str, names: Mapping[int, str]
 ) -> list[LogEntry]:
@@ -359,8 +355,8 @@ def _log_entries(
         f = change.field
         keys: dict[str, Any] = {"erp_field_key": f.erp_key, "crm_field_key": f.crm_field.key}
         if change.target_is_crm:
-            old = _log_value(change.old_value, f.crm_field.kind, names)
-            new = _log_value(change.new_value, f.crm_field.kind, names)
+            old = crm_display(change.old_value, f.crm_field.kind, names)
+            new = crm_display(change.new_value, f.crm_field.kind, names)
         else:
             old = erp_display(str(change.old_value or ""), f.erp_type)
             new = erp_display(str(change.new_value or ""), f.erp_type)
@@ -376,7 +372,7 @@ def _log_entries(
         )
         if change.conflict:
             if change.target_is_crm:
-                losing = _log_value(change.losing_value, f.crm_field.kind, names)
+                losing = crm_display(change.losing_value, f.crm_field.kind, names)
                 message = (
                     f"Both sides changed {f.label}; the ERP's value won (policy {plan.conflict_policy})."
                 )

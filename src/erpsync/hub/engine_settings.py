@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .errors import EngineNotAvailable
 from .models import ErpConfiguration
 from .priorities import configuration_row
 from .service import Hub
@@ -21,7 +20,6 @@ __all__ = [
     "EngineStatus",
     "change_engine_interval",
     "change_engine_status",
-    "engine_not_available",
     "engine_status",
     "timespan",
 ]
@@ -30,8 +28,6 @@ __all__ = [
 MIN_INTERVAL = 60
 MAX_INTERVAL = 365 * 24 * 3600
 DEFAULT_INTERVAL = 300
-
-_NOT_HERE = "The sync engine does not run in this process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +77,3 @@ def change_engine_interval(hub: Hub, seconds: int) -> EngineStatus:
         row = configuration_row(session)
         row.sync_interval = min(max(seconds, MIN_INTERVAL), MAX_INTERVAL)
         return _status(row.sync_running, row.sync_interval)
-
-
-def engine_not_available(method: str) -> EngineNotAvailable:
-    """The answer of a method that would run sync cycles now (SyncAll, ForceResync …)."""
-    return EngineNotAvailable(f"{method} needs the sync engine. {_NOT_HERE}.")

@@ -28,6 +28,7 @@ from erpsync.protocol import FieldMetadata, FieldType, SearchRestriction
 
 from ..dependencies import CurrentUser, DbSession
 from ..schemas import NO_NUL
+from .admin_models import PluginResponseReply
 from .common import AgentModel, HubDep, RunnerDep, agent_error_responses
 
 __all__ = ["router"]
@@ -551,13 +552,6 @@ def break_actor_link(body: BreakActorLinkRequest, user: CurrentUser, session: Db
     return connect.break_actor_link(
         session, user.id, body.erp_connection_id, body.crm_record_id, body.crm_actor_type
     )
-
-
-class PluginResponseReply(AgentModel):
-    is_ok: bool
-    user_explanation: str = ""
-    tech_explanation: str = ""
-    error_code: str = ""
 
 
 @_method("SyncNow", PluginResponseReply, "Sync one record in every usable connection now", 404)
