@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ERPSYNC_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run run-connector test lint typecheck unit bench clean venv
+.PHONY: run run-connector test lint typecheck unit bench clean venv browser
 
 venv: $(STAMP)
 
@@ -28,7 +28,17 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
+unit: venv browser
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

@@ -12,6 +12,7 @@ from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import make_engine, make_session_factory
 from erpsync.hub.service import Hub
 from erpsync.settings import Settings
+from erpsync.web.app import install_web
 
 from . import auth, lists, users
 from .agent import agent_router
@@ -68,4 +69,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(users.groups_router)
     api.include_router(agent_router())
     app.include_router(api)
+    install_web(app)
     return app

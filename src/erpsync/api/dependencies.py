@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from erpsync.crm import tokens
 from erpsync.crm.users import UserRecord
 from erpsync.settings import Settings
+from erpsync.web.session import CSRF_HEADER, SESSION_COOKIE, csrf_matches
 
 from .errors import Forbidden, Unauthorized
 
@@ -37,11 +38,17 @@ DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def bearer_token(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthorized()
-    return credentials.credentials
+    """The bearer token, or for the web pages' ``fetch`` calls the session cookie, which counts only
+    with the matching CSRF header."""
+    if credentials is not None and credentials.scheme.lower() == "bearer" and credentials.credentials:
+        return credentials.credentials
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and csrf_matches(cookie, request.headers.get(CSRF_HEADER)):
+        return cookie
+    raise Unauthorized()
 
 
 def current_user(session: DbSession, token: Annotated[str, Depends(bearer_token)]) -> UserRecord:
