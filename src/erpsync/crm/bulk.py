@@ -8,13 +8,13 @@ with COPY.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-__all__ = ["insert_rows", "insert_rows_returning_ids"]
+__all__ = ["insert_rows", "insert_rows_returning_ids", "update_rows"]
 
 # Below this many rows a plain INSERT is as quick, and easier to read in a statement log.
 _COPY_THRESHOLD = 200
@@ -54,26 +54,102 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         session.execute(insert(table), rows)
 
 
+def update_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Set the given columns of the rows whose ``id`` each row names (each row with the same keys).
+
+    On PostgreSQL a large batch goes by COPY into a temporary table and one UPDATE … FROM: one
+    statement instead of one per row, which is where such a batch spends its time there."""
+    if not rows:
+        return
+    session.flush()
+    columns = [name for name in rows[0] if name != "id"]
+    if session.get_bind().dialect.name == "postgresql" and len(rows) >= _COPY_THRESHOLD:
+        _update_by_copy(session, table, columns, rows)
+        return
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("u_id"))
+        .values({name: bindparam(f"u_{name}") for name in columns})
+    )
+    session.execute(statement, [{f"u_{name}": value for name, value in row.items()} for row in rows])
+
+
+def _update_by_copy(
+    session: Session, table: Table, columns: list[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    from psycopg import sql
+
+    staging = f"erpsync_staging_{table.name}"
+    name = sql.Identifier(staging)
+    target = sql.Identifier(table.name)
+    wanted = sql.SQL(", ").join(sql.Identifier(each) for each in ["id", *columns])
+    driver_connection = session.connection().connection.driver_connection
+    assert driver_connection is not None
+    with driver_connection.cursor() as cursor:
+        # Only the columns' types, none of the table's constraints.
+        cursor.execute(
+            sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+                name, wanted, target
+            )
+        )
+    _copy_into(session, staging, ["id", *columns], {c for c in columns if _is_json(table, c)}, rows)
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = s.{}").format(sql.Identifier(each), sql.Identifier(each)) for each in columns
+    )
+    with driver_connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE t.id = s.id").format(target, assignments, name)
+        )
+        cursor.execute(sql.SQL("DROP TABLE {}").format(name))
+
+
+def _is_json(table: Table, column: str) -> bool:
+    return table.c[column].type.__class__.__name__ == "JSON"
+
+
 def _executemany(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """One ``executemany`` straight to the driver: SQLAlchemy's per-row parameter handling would cost
     more than SQLite's own work. The columns' bind processors still run (date-times, JSON)."""
     connection = session.connection()
     columns = list(rows[0])
-    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
+    processors: list[Callable[[Any], Any] | None] = [
+        table.c[name].type.bind_processor(connection.dialect) for name in columns
+    ]
     # Only identifiers of our own tables, quoted by the dialect, go into the text.
     statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         connection.dialect.identifier_preparer.format_table(table),
         ", ".join(connection.dialect.identifier_preparer.quote(name) for name in columns),
         ", ".join("?" for _ in columns),
     )
+    plain = all(process is None for process in processors)
+    if not plain:
+        processors = [None if process is None else _repeating(process) for process in processors]
     pairs = list(zip(columns, processors, strict=True))
     connection.exec_driver_sql(
         statement,
         [
-            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
+            tuple(row[name] for name in columns)
+            if plain
+            else tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
             for row in rows
         ],
     )
+
+
+def _repeating(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` remembering its last input: a batch's rows mostly share one time stamp, which
+    is then converted once instead of once per row."""
+    last: list[Any] = [_NOTHING, None]
+
+    def convert(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return convert
+
+
+_NOTHING = object()
 
 
 def _allocate_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -82,14 +158,23 @@ def _allocate_ids(session: Session, table: Table, count: int) -> list[int]:
 
 
 def _copy(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    columns = list(rows[0])
+    _copy_into(session, table.name, columns, {name for name in columns if _is_json(table, name)}, rows)
+
+
+def _copy_into(
+    session: Session,
+    table_name: str,
+    columns: list[str],
+    json_columns: set[str],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
     import json
 
     from psycopg import sql
 
-    columns = list(rows[0])
-    json_columns = {name for name in columns if table.c[name].type.__class__.__name__ == "JSON"}
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(name) for name in columns)
+        sql.Identifier(table_name), sql.SQL(", ").join(sql.Identifier(name) for name in columns)
     )
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None

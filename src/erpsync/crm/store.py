@@ -17,14 +17,13 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Table, func, or_, select
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import update as sql_update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from .bulk import insert_rows_returning_ids
+from .bulk import insert_rows_returning_ids, update_rows
 from .catalogue import CrmEntity, CrmField, FieldKind, fields_by_key, fields_of, find_field, searchable_fields
-from .db import utcnow
+from .db import id_in, utcnow
 from .errors import CrmConflict, CrmValidationError, RecordNotFound
 from .journal import (
     SYSTEM_ORIGIN,
@@ -335,11 +334,13 @@ def _insert(
         return []
     table = cast(Table, _MODELS[kind].__table__)
     now = utcnow()
-    # Every row carries every column, so that the whole batch is one executemany.
+    # Every row carries the same columns, so that the whole batch is one executemany: those any row
+    # sets, and the checkboxes (False, not NULL). A column no row sets stays NULL, as ``None`` would.
+    given = {key for clean in cleaned for key in clean}
     blank: dict[str, Any] = {
         f.attribute: False if f.kind is FieldKind.checkbox else None
         for f in fields_of(kind)
-        if not f.read_only
+        if not f.read_only and (f.key in given or f.kind is FieldKind.checkbox)
     }
     blank.update(created_at=now, updated_at=now)
     attributes = {f.key: f.attribute for f in fields_of(kind)}
@@ -413,17 +414,11 @@ def _write_changes(
     now = utcnow()
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for record_id, values in changed.items():
-        attributes = {_attribute(kind, key): value for key, value in values.items()}
-        params = {f"p_{name}": value for name, value in attributes.items()}
-        params.update(p_id=record_id, p_updated_at=now)
-        groups.setdefault(tuple(sorted(attributes)), []).append(params)
-    for columns, rows in groups.items():
-        statement = (
-            sql_update(table)
-            .where(table.c.id == bindparam("p_id"))
-            .values({name: bindparam(f"p_{name}") for name in (*columns, "updated_at")})
-        )
-        session.execute(statement, rows)
+        row = {"id": record_id, **{_attribute(kind, key): value for key, value in values.items()}}
+        row["updated_at"] = now
+        groups.setdefault(tuple(row), []).append(row)
+    for rows in groups.values():
+        update_rows(session, table, rows)
     ids = set(changed)
     for instance in list(session.identity_map.values()):
         if isinstance(instance, model) and instance.id in ids:
@@ -443,7 +438,7 @@ def _load_values(session: Session, kind: CrmEntity, record_ids: Iterable[int]) -
     wanted = sorted({each for each in record_ids if is_record_id(each)})
     found: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(wanted), _CHUNK):
-        query = select(model.id, *columns).where(model.id.in_(wanted[start : start + _CHUNK]))
+        query = select(model.id, *columns).where(id_in(model.id, wanted[start : start + _CHUNK]))
         for row in session.execute(query):
             found[row[0]] = tuple(row[1:])
     return found
@@ -454,7 +449,7 @@ def _load_ids(session: Session, kind: CrmEntity, record_ids: Iterable[Any]) -> l
     wanted = sorted({each for each in record_ids if is_record_id(each)})
     found: list[int] = []
     for start in range(0, len(wanted), _CHUNK):
-        found.extend(session.scalars(select(model.id).where(model.id.in_(wanted[start : start + _CHUNK]))))
+        found.extend(session.scalars(select(model.id).where(id_in(model.id, wanted[start : start + _CHUNK]))))
     return found
 
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.orm import Session
 
 from erpsync.crm import store
+from erpsync.crm.bulk import update_rows
 from erpsync.crm.catalogue import CrmEntity, FieldKind
-from erpsync.crm.db import begin_write, utcnow
+from erpsync.crm.db import begin_write, id_in, utcnow
 from erpsync.crm.errors import CrmValidationError, RecordNotFound
 from erpsync.crm.journal import connection_origin
 from erpsync.crm.models import Company, Person, Project
@@ -207,9 +208,9 @@ def _updated_at(
         found.update(
             (row[0], row[1])
             for row in session.execute(
-                select(model.id, model.updated_at).where(model.id.in_(chunk)).with_for_update()
+                select(model.id, model.updated_at).where(id_in(model.id, chunk)).with_for_update()
                 if lock
-                else select(model.id, model.updated_at).where(model.id.in_(chunk))
+                else select(model.id, model.updated_at).where(id_in(model.id, chunk))
             )
         )
     return found
@@ -224,7 +225,7 @@ def _parents(session: Session, plan: ConnectionPlan, company_ids: set[int]) -> d
             select(ErpLink.crm_record_id, ErpLink.erp_actor_type, ErpLink.erp_key).where(
                 ErpLink.connection_id == plan.id,
                 ErpLink.crm_entity == CrmEntity.company.value,
-                ErpLink.crm_record_id.in_(wanted[start : start + _IN_CHUNK]),
+                id_in(ErpLink.crm_record_id, wanted[start : start + _IN_CHUNK]),
             )
         )
         found.update((record_id, (actor_type, key)) for record_id, actor_type, key in rows)
@@ -498,7 +499,7 @@ def _write(
             last_modified = latest(link.last_modified, d.pair.actor.last_modified, d.saved_last_modified)
             if d.resolution.base != dict(link.base) or last_modified != link.last_modified:
                 link_updates.append(
-                    {"l_id": link.id, "l_base": d.resolution.base, "l_last_modified": last_modified}
+                    {"id": link.id, "base_values": d.resolution.base, "last_modified": last_modified}
                 )
             entries.extend(_log_entries(session, plan, tp, d, source, names))
             outcome.reconciled += 1
@@ -508,14 +509,7 @@ def _write(
                 dead_letter(session, plan, link, _RETRY_NOW, retry_now=True)
             else:
                 resolved.append(link)
-        if link_updates:
-            table = cast(Table, ErpLink.__table__)
-            statement = (
-                update(table)
-                .where(table.c.id == bindparam("l_id"))
-                .values(base_values=bindparam("l_base"), last_modified=bindparam("l_last_modified"))
-            )
-            session.execute(statement, link_updates)
+        update_rows(session, cast(Table, ErpLink.__table__), link_updates)
         _clear_dead_letters(session, plan, resolved)
         write_log(session, entries)
         if extra_write is not None:

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from erpsync.crm.catalogue import CrmEntity
-from erpsync.crm.db import begin_write
+from erpsync.crm.db import begin_write, id_in
 from erpsync.hub.models import ErpLink
 from erpsync.hub.service import Hub
 from erpsync.protocol import ConnectorError, ErpActor, call
@@ -133,7 +133,7 @@ def links_of_records(
         conditions = [
             ErpLink.connection_id == plan.id,
             ErpLink.crm_entity == entity.value,
-            ErpLink.crm_record_id.in_(ids[start : start + GET_CHUNK]),
+            id_in(ErpLink.crm_record_id, ids[start : start + GET_CHUNK]),
         ]
         if active_only:
             conditions.append(ErpLink.state == "active")

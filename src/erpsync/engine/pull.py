@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from erpsync.crm.db import begin_write
+from erpsync.crm.db import begin_write, id_in
 from erpsync.hub.models import ErpLink
 from erpsync.hub.service import Hub
 from erpsync.hub.synclog import LogEntry, write_log
@@ -170,7 +170,7 @@ def deletes_page(hub: Hub, cycle: CycleContext, plan: ConnectionPlan, tp: TypePl
         if links:
             session.execute(
                 update(ErpLink)
-                .where(ErpLink.id.in_([ref.id for ref in links.values()]))
+                .where(id_in(ErpLink.id, [ref.id for ref in links.values()]))
                 .values(state="deleted_in_erp")
             )
             write_log(

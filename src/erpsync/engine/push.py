@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from erpsync.crm.catalogue import CrmEntity
-from erpsync.crm.db import begin_write, utcnow
+from erpsync.crm.db import begin_write, id_in, utcnow
 from erpsync.crm.journal import JournalOperation, connection_origin, journal_after
 from erpsync.crm.models import JournalRow
 from erpsync.hub.models import ErpConnection, ErpLink
@@ -172,12 +172,12 @@ def resync_page(hub: Hub, cycle: CycleContext, plan: ConnectionPlan) -> bool:
         if records:
             entities = {entity for entity, _ in records}
             ids = sorted({record_id for _, record_id in records})
-            query = query.where(ErpLink.crm_entity.in_(entities), ErpLink.crm_record_id.in_(ids))
+            query = query.where(ErpLink.crm_entity.in_(entities), id_in(ErpLink.crm_record_id, ids))
         rows = list(
             session.execute(query.with_only_columns(ErpLink.id).order_by(ErpLink.id).limit(RESYNC_PAGE))
         )
         page = [row[0] for row in rows]
-        refs = select_links(session, ErpLink.id.in_(page), order=True) if page else []
+        refs = select_links(session, id_in(ErpLink.id, page), order=True) if page else []
         links = [ref for ref in refs if not records or (ref.entity.value, ref.record_id) in records]
         last = page[-1] if page else after
     mode = Mode.force_to_crm if cycle.kind == "resync_in" else Mode.force_to_erp
