@@ -70,3 +70,34 @@ def test_one_bad_row_refuses_the_whole_batch(session: Session) -> None:
 def test_empty_batch(session: Session) -> None:
     assert store.create_many(session, "company", [], "system") == []
     assert store.last_journal_seq(session) == 0
+
+
+@pytest.mark.parametrize("count", [3, 600])  # below and above the size where PostgreSQL goes by COPY
+def test_update_rows_sets_only_the_given_columns_of_the_named_rows(session: Session, count: int) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import Table
+
+    from erpsync.crm.bulk import update_rows
+
+    ids = store.create_many(
+        session, "company", [{"name": f"C{n}", "postal_city": "Oslo"} for n in range(count + 2)], "system"
+    )
+    stamp = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    tricky = 'a "quoted"\ttab, a back\\slash and\na new line'
+    table = Company.__table__
+    assert isinstance(table, Table)
+    update_rows(
+        session,
+        table,
+        [{"id": each, "name": f"{tricky} {n}", "updated_at": stamp} for n, each in enumerate(ids[:count])],
+    )
+    session.commit()
+    rows = {row.id: row for row in session.scalars(select(Company))}
+    for n, each in enumerate(ids[:count]):
+        assert rows[each].name == f"{tricky} {n}"
+        assert rows[each].updated_at == stamp
+        assert rows[each].postal_city == "Oslo"  # a column not given keeps its value
+    for n, each in enumerate(ids[count:], start=count):
+        assert rows[each].name == f"C{n}"
+        assert rows[each].updated_at != stamp
