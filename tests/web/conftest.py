@@ -9,6 +9,7 @@ server's database for asserting what landed there.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,10 +54,18 @@ def _fast_hashing(fast_password_hashing: None) -> None:
     pass
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database with every migration applied, made once and copied for each test."""
+    path = tmp_path_factory.mktemp("web-template") / "erpsync.sqlite"
+    prepare_database(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def web(tmp_path: Path) -> Iterator[WebWorld]:
+def web(tmp_path: Path, migrated_database: Path) -> Iterator[WebWorld]:
+    shutil.copyfile(migrated_database, tmp_path / "erpsync.sqlite")
     database_url = f"sqlite:///{tmp_path / 'erpsync.sqlite'}"
-    prepare_database(database_url)
     settings = Settings(
         database_url=database_url, data_dir=tmp_path / "data", connector_secret=CONNECTOR_SECRET
     )
