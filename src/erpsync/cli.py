@@ -91,7 +91,7 @@ def serve(
     login = ensure_admin(hub, config.data_dir)
     if demo and ensure_demo(hub):
         console.print("Set up the demo: sample CRM data and the active ERP connection [bold]Demo ERP[/].")
-    console.print(f"erpsync is running on [bold]http://{host}:{port}[/]  (API: /api/v1, docs: /docs)")
+    console.print(f"erpsync is running on [bold]http://{host}:{port}[/]  (web UI; API: /api/v1, docs: /docs)")
     password = login.password or "(unknown here: erpsync users set-password admin)"
     console.print(f"Administrator login: [bold]{login.username}[/] / [bold]{password}[/]")
     with embedded_runtime(config, worker_id, listen=run_worker, plugins=False) as runtime:
