@@ -3,9 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# trytond and its modules, for the Tryton connector's tests: a venv of their own (their pins are not ours).
+TRYTON_VENV  := .venv-tryton
+TRYTON_STAMP := $(TRYTON_VENV)/.installed
+TRYTON_REQS  := tests/connectors/tryton/requirements.txt
 export ERPSYNC_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run run-connector test lint typecheck unit bench clean venv browser
+.PHONY: run run-connector test lint typecheck unit bench clean venv tryton-env browser
 
 venv: $(STAMP)
 
@@ -14,6 +18,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+tryton-env: $(TRYTON_STAMP)
+
+$(TRYTON_STAMP): $(TRYTON_REQS)
+	test -x $(TRYTON_VENV)/bin/python || $(PYTHON) -m venv $(TRYTON_VENV)
+	$(TRYTON_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TRYTON_VENV)/bin/python -m pip install --quiet -r $(TRYTON_REQS)
+	touch $(TRYTON_STAMP)
 
 run: venv
 	$(BIN)/erpsync serve --host 127.0.0.1 --port 8000
@@ -38,7 +50,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-unit: venv browser
+unit: venv tryton-env browser
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
@@ -47,6 +59,7 @@ bench: venv
 	$(BIN)/python bench/protocol_throughput.py
 	$(BIN)/python bench/engine_cycle.py
 	$(BIN)/python bench/import_throughput.py
+	$(BIN)/python bench/tryton_import.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TRYTON_VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,3 +1,3 @@
 """Connectors bundled with erpsync; importing this package registers them with the SDK."""
 
-from . import demo  # noqa: F401
+from . import demo, tryton  # noqa: F401

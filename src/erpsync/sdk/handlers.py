@@ -24,6 +24,7 @@ from erpsync.protocol import (
 )
 from erpsync.protocol import requests as rq
 
+from .actor_type_cache import actor_type_cache
 from .capabilities import capabilities_of
 from .connector import ActorPage, DeletedPage, ErpConnector
 from .operation_run import ANY_ACTOR_TYPE, OperationRun, ReplyInvalid, saved_actor
@@ -47,6 +48,7 @@ def _test_config_data(run: OperationRun, req: rq.TestConfigDataRequest) -> Plugi
 
 
 def _save_connection(run: OperationRun, req: rq.SaveConnectionRequest) -> PluginResponse:
+    actor_type_cache.forget(run.connector, req.connection_guid)
     reply = run.connector.save_connection(req.connection_guid, req.connection_info)
     return _plugin_response(reply, "save_connection")
 
@@ -56,6 +58,7 @@ def _test_connection(run: OperationRun, req: rq.ConnectionRequest) -> PluginResp
 
 
 def _delete_connection(run: OperationRun, req: rq.ConnectionRequest) -> PluginResponse:
+    actor_type_cache.forget(run.connector, req.connection_guid)
     return _plugin_response(run.connector.delete_connection(req.connection_guid), "delete_connection")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from erpsync.protocol import ActorResult, ActorType, ErpActor, Operation
 
+from .actor_type_cache import actor_type_cache
 from .connector import ErpConnector
 from .errors import UnknownActorType
 
@@ -43,13 +44,18 @@ class OperationRun:
     def actor_types(self, connection_guid: str) -> frozenset[str]:
         """Actor types the connection supports; ``Unknown`` never counts as one."""
         if connection_guid not in self._actor_types:
-            try:
-                announced = frozenset(self.connector.get_supported_actor_types(connection_guid))
-            except NotImplementedError:
-                # The connector cannot say, so accept what the contract allows at all.
-                announced = ANY_ACTOR_TYPE
-            self._actor_types[connection_guid] = announced - {ActorType.Unknown.value}
+            self._actor_types[connection_guid] = actor_type_cache.get(
+                self.connector, connection_guid, lambda: self._announced(connection_guid)
+            )
         return self._actor_types[connection_guid]
+
+    def _announced(self, connection_guid: str) -> frozenset[str]:
+        try:
+            announced = frozenset(self.connector.get_supported_actor_types(connection_guid))
+        except NotImplementedError:
+            # The connector cannot say, so accept what the contract allows at all.
+            announced = ANY_ACTOR_TYPE
+        return announced - {ActorType.Unknown.value}
 
     def require_actor_type(self, connection_guid: str, actor_type: str) -> None:
         supported = self.actor_types(connection_guid)

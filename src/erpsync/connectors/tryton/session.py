@@ -1,0 +1,170 @@
+"""One connection's view of a Tryton database: the login session, the records the config names
+(company, role categories, contact relation) resolved to ids, and the lists.
+
+:func:`open_session` checks everything a config names and says clearly what is wrong; the
+connector keeps one :class:`TrytonSession` per distinct config and reuses its login.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from erpsync.protocol import ListItem
+from erpsync.sdk.errors import ConfigInvalid, UnknownList
+
+from .config import TrytonConfig
+from .rpc import TrytonRpc
+
+__all__ = ["LIST_NAMES", "Lists", "TrytonSession", "open_session"]
+
+#: How long list items (countries, languages …) are reused before they are read again.
+LIST_TTL_SECONDS = 30.0
+
+#: List name → (model, key field, label field, domain).
+_LIST_SOURCES: Mapping[str, tuple[str, str, str, list[Any]]] = {
+    "countries": ("country.country", "code", "name", [("code", "!=", None)]),
+    "languages": ("ir.lang", "code", "name", []),
+    "paymentterms": ("account.invoice.payment_term", "id", "name", []),
+    "categories": ("party.category", "id", "rec_name", []),
+    "projectstatus": ("project.work.status", "id", "name", [("types", "in", ["project"])]),
+}
+LIST_NAMES = tuple(_LIST_SOURCES)
+
+
+@dataclass(frozen=True, slots=True)
+class Lists:
+    """The items of one list: key → label in Tryton's order, and Tryton record id ↔ key."""
+
+    items: dict[str, str]
+    key_of_id: dict[int, str]
+    id_of_key: dict[str, int]
+
+    def as_list_items(self) -> list[ListItem]:
+        return [ListItem(key=k, display_value=v) for k, v in self.items.items()]
+
+
+@dataclass
+class TrytonSession:
+    """A logged-in connection to one database, with the ids its config names."""
+
+    rpc: TrytonRpc
+    config: TrytonConfig
+    company_id: int
+    customer_category: int
+    supplier_category: int
+    contact_relation: int
+    _lists: dict[str, tuple[float, Lists]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """Every call runs in the configured company and sees deactivated records too."""
+        return {"company": self.company_id, "active_test": False}
+
+    @property
+    def role_categories(self) -> frozenset[int]:
+        return frozenset({self.customer_category, self.supplier_category})
+
+    def call(self, model: str, method: str, *params: Any) -> Any:
+        return self.rpc.model(model, method, *params)
+
+    def lists(self, name: str, clock: Callable[[], float] = time.monotonic) -> Lists:
+        """A list's items, read at most every :data:`LIST_TTL_SECONDS`."""
+        source = _LIST_SOURCES.get(name)
+        if source is None:
+            raise UnknownList(
+                f"The Tryton connector has no list called {name!r}.", f"known lists: {', '.join(LIST_NAMES)}"
+            )
+        now = clock()
+        with self._lock:
+            cached = self._lists.get(name)
+        if cached is not None and now - cached[0] < LIST_TTL_SECONDS:
+            return cached[1]
+        model, key_field, label_field, domain = source
+        context = {"company": self.company_id}
+        if model == "party.category":
+            # The role categories are the actor type itself, not a category the CRM chooses.
+            domain = [("id", "not in", sorted(self.role_categories))]
+        rows = self.rpc.model(
+            model, "search_read", domain, 0, None, None, ["id", key_field, label_field], context
+        )
+        items: dict[str, str] = {}
+        key_of_id: dict[int, str] = {}
+        for row in rows:
+            key = str(row[key_field])
+            items[key] = str(row.get(label_field) or key)
+            key_of_id[int(row["id"])] = key
+        loaded = Lists(items, key_of_id, {k: i for i, k in key_of_id.items()})
+        with self._lock:
+            self._lists[name] = (now, loaded)
+        return loaded
+
+
+def _one(rpc: TrytonRpc, model: str, name_field: str, value: str, what: str, context: dict[str, Any]) -> int:
+    """The id of the record whose ``name_field`` is ``value`` (or whose id it is, for a number)."""
+    domain: list[Any] = [(name_field, "=", value)]
+    if value.isascii() and value.isdigit():
+        domain = ["OR", ("id", "=", int(value)), domain[0]]
+    ids = rpc.model(model, "search", domain, 0, 2, None, context)
+    if not ids:
+        raise ConfigInvalid(what)
+    if len(ids) > 1:
+        raise ConfigInvalid(f"{what.split(':')[0]}: {value!r} names more than one record in Tryton.")
+    return int(ids[0])
+
+
+def open_session(rpc: TrytonRpc, config: TrytonConfig) -> TrytonSession:
+    """Log in and resolve the company, role categories and contact relation of ``config``.
+
+    Raises ``ConfigInvalid`` (unknown company, category, relation) or the client's errors.
+    """
+    rpc.log_in()
+    plain: dict[str, Any] = {}
+    company = _one(
+        rpc,
+        "company.company",
+        "party.name",
+        config.company,
+        f"Company: Tryton has no company {config.company!r} (give its name or record id).",
+        plain,
+    )
+    allowed = rpc.model("res.user", "get_preferences", False, plain).get("companies") or []
+    if company not in allowed:
+        raise ConfigInvalid(
+            f"Company: the Tryton user {config.username!r} may not work in company {config.company!r}; "
+            "add the company to the user's companies."
+        )
+    category = (
+        "{0}: Tryton has no party category {1!r}; create it (Party > Configuration > Categories) "
+        "or name another."
+    )
+    customer = _one(
+        rpc,
+        "party.category",
+        "name",
+        config.customer_category,
+        category.format("Customer category", config.customer_category),
+        plain,
+    )
+    supplier = _one(
+        rpc,
+        "party.category",
+        "name",
+        config.supplier_category,
+        category.format("Supplier category", config.supplier_category),
+        plain,
+    )
+    relation = _one(
+        rpc,
+        "party.relation.type",
+        "name",
+        config.contact_relation,
+        f"Contact relation: Tryton has no relation type {config.contact_relation!r}; create it "
+        "(Party > Configuration > Relation Types, module party_relationship) or name another.",
+        plain,
+    )
+    return TrytonSession(rpc, config, company, customer, supplier, relation)
