@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import begin_write, utcnow
@@ -159,8 +159,12 @@ def sync_log(
     erp_key: str = "",
     offset: int = 0,
     limit: int = 100,
+    erp_actor_type: str = "",
+    target_is_crm: bool | None = None,
+    text: str = "",
 ) -> list[ErpSyncLog]:
-    """Sync log rows, newest first, filtered."""
+    """Sync log rows, newest first, filtered; ``text`` is found in the message, the values, the
+    field keys and the ErpKey."""
     query = select(ErpSyncLog)
     if connection_id:
         query = query.where(ErpSyncLog.connection_id == connection_id)
@@ -172,6 +176,21 @@ def sync_log(
         query = query.where(ErpSyncLog.crm_record_id == crm_record_id)
     if erp_key:
         query = query.where(ErpSyncLog.erp_key == erp_key)
+    if erp_actor_type:
+        query = query.where(ErpSyncLog.erp_actor_type == erp_actor_type)
+    if target_is_crm is not None:
+        query = query.where(ErpSyncLog.target_is_crm == target_is_crm)
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (
+            ErpSyncLog.message,
+            ErpSyncLog.old_value,
+            ErpSyncLog.new_value,
+            ErpSyncLog.erp_field_key,
+            ErpSyncLog.crm_field_key,
+            ErpSyncLog.erp_key,
+        )
+        query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
     query = query.order_by(ErpSyncLog.id.desc()).offset(offset).limit(min(max(limit, 1), 1000))
     with hub.sessions() as session:
         rows = list(session.scalars(query))

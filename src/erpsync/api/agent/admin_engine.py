@@ -34,7 +34,7 @@ from .admin_models import (
 )
 from .common import AgentModel, HubDep, RunnerDep, agent_error_responses
 
-__all__ = ["router"]
+__all__ = ["router", "worker_note"]
 
 router = APIRouter()
 
@@ -114,7 +114,8 @@ def get_erp_sync_connection_summary(body: SummaryRequest, user: AdminUser, hub: 
 # -- engine -----------------------------------------------------------------------------------------
 
 
-def _runtime_note(request: Request) -> str:
+def worker_note(request: Request) -> str:
+    """What the sync worker of this process says about itself, for the engine status."""
     runtime = getattr(request.app.state, "runtime", None)
     note = getattr(runtime, "status_note", None)
     return str(note()) if callable(note) else "No sync worker runs in this process."
@@ -129,7 +130,7 @@ def _reply(result: OperationResult) -> PluginResponseReply:
 @router.post("/GetEngineStatus", operation_id="GetEngineStatus", response_model=EngineStatusReply)
 def get_engine_status(request: Request, user: AdminUser, hub: HubDep) -> EngineStatusReply:
     """On/Off, interval, workers, running cycles, the last failures and the dead letters waiting."""
-    return _status(operations.engine_overview(hub, _runtime_note(request)))
+    return _status(operations.engine_overview(hub, worker_note(request)))
 
 
 @router.post("/ChangeEngineStatus", operation_id="ChangeEngineStatus", response_model=EngineStatusReply)
@@ -138,7 +139,7 @@ def change_engine_status(
 ) -> EngineStatusReply:
     """Switch automatic sync on (`Run` true) or off; the scheduler picks it up at its next tick."""
     engine_settings.change_engine_status(hub, body.run)
-    return _status(operations.engine_overview(hub, _runtime_note(request)))
+    return _status(operations.engine_overview(hub, worker_note(request)))
 
 
 @router.post("/ChangeEngineInterval", operation_id="ChangeEngineInterval", response_model=EngineStatusReply)
@@ -147,7 +148,7 @@ def change_engine_interval(
 ) -> EngineStatusReply:
     """Seconds between sync cycles, from a minute to a year."""
     engine_settings.change_engine_interval(hub, body.seconds)
-    return _status(operations.engine_overview(hub, _runtime_note(request)))
+    return _status(operations.engine_overview(hub, worker_note(request)))
 
 
 @router.post("/SyncAll", operation_id="SyncAll", response_model=PluginResponseReply)
@@ -320,6 +321,16 @@ class SyncLogRequest(AgentModel):
     crm_entity: str = Field(default="", max_length=16, pattern=NO_NUL)
     crm_record_id: IdOrZero = 0
     erp_key: str = Field(default="", max_length=254, pattern=NO_NUL)
+    erp_actor_type: str = Field(default="", max_length=32, pattern=NO_NUL)
+    target_is_crm: bool | None = Field(
+        default=None, description="true: changes written into the CRM; false: into the ERP; null: all."
+    )
+    text: str = Field(
+        default="",
+        max_length=254,
+        pattern=NO_NUL,
+        description="Found in the message, the old and new values, the field keys or the ErpKey.",
+    )
     offset: int = Field(default=0, ge=0, le=2**31 - 1)
     limit: int = Field(default=100, ge=1, le=1000)
 
@@ -344,7 +355,8 @@ class SyncLogReply(AgentModel):
 
 @router.post("/GetSyncLog", operation_id="GetSyncLog", response_model=list[SyncLogReply])
 def get_sync_log(body: SyncLogRequest, user: AdminUser, hub: HubDep) -> list[SyncLogReply]:
-    """The sync log, newest first, filtered by connection, kind, record or ERP key."""
+    """The sync log, newest first, filtered by connection, kind, record, ERP key, ERP actor type,
+    direction and text."""
     rows = operations.sync_log(
         hub,
         connection_id=body.erp_connection_id or None,
@@ -354,6 +366,9 @@ def get_sync_log(body: SyncLogRequest, user: AdminUser, hub: HubDep) -> list[Syn
         erp_key=body.erp_key,
         offset=body.offset,
         limit=body.limit,
+        erp_actor_type=body.erp_actor_type,
+        target_is_crm=body.target_is_crm,
+        text=body.text,
     )
     return [
         SyncLogReply(
