@@ -125,6 +125,32 @@ async def test_refusals(client: httpx.AsyncClient, admin: Login, user: Login, wo
     assert (await _post(client, admin, "ImportFromErp", body)).json()["Created"]
 
 
+@pytest.mark.anyio
+async def test_the_import_search_is_the_administrators_whoever_the_scope_names(
+    client: httpx.AsyncClient, admin: Login, user: Login, world: ImportWorld
+) -> None:
+    from erpsync.hub.models import ErpConnection
+
+    wanted = world.customer("Nordic Tools AS")
+    world.customer("Fjord Fish AS")
+    with world.hub.session() as session:
+        connection = session.get(ErpConnection, world.connection_id)
+        assert connection is not None
+        connection.all_access = False  # nobody in the scope, the administrator neither
+    body = {
+        "ErpConnectionId": world.connection_id,
+        "ErpActorType": "Customer",
+        "Restrictions": [{"FieldKey": "NAME", "Operator": "begins", "Values": ["Nordic"]}],
+    }
+    assert (await _post(client, admin, "SearchActorsAdvanced", body)).status_code == 404
+    found = await _post(client, admin, "SearchImportActors", body)
+    assert found.status_code == 200, found.text
+    assert [hit["ErpKey"] for hit in found.json()["Actors"]] == [wanted]
+    assert (await _post(client, user, "SearchImportActors", body)).status_code == 403
+    bad = {**body, "Restrictions": [{"FieldKey": "NOSUCHFIELD", "Operator": "equals", "Values": ["x"]}]}
+    assert (await _post(client, admin, "SearchImportActors", bad)).status_code == 422
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # schemathesis drives ASGI apps via TestClient
 def test_import_methods_keep_their_openapi_promises(app: FastAPI, admin: Login, world: ImportWorld) -> None:
     """No 5xx, every status declared, every reply fits its schema. As for the end-user methods,
@@ -149,4 +175,9 @@ def test_import_methods_keep_their_openapi_promises(app: FastAPI, admin: Login, 
 
         check()
         tested.add(method)
-    assert tested == IMPORT_METHODS == {"GetImportActorTypes", "PreviewImport", "ImportFromErp"}
+    assert tested == IMPORT_METHODS == {
+        "GetImportActorTypes",
+        "SearchImportActors",
+        "PreviewImport",
+        "ImportFromErp",
+    }

@@ -18,6 +18,7 @@ from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import Base
 from erpsync.crm.journal import user_origin
 from erpsync.crm.models import Company
+from erpsync.hub.connections import AccessEntry
 from erpsync.hub.engine_settings import change_engine_status, engine_status
 from erpsync.hub.models import ErpLink
 from tests.hub.fixtures_admin import make_configured_connection
@@ -100,7 +101,10 @@ def _count(page: Page, name: str) -> str:
 def test_import_end_to_end_with_merge_a_selection_and_a_preview_that_writes_nothing(
     page: Page, web: WebWorld, erp: DemoErpDatabase
 ) -> None:
-    make_configured_connection(web.hub, web.erp.url)
+    # The administrator is not in the connection's scope: the import's search is theirs anyway.
+    make_configured_connection(
+        web.hub, web.erp.url, all_access=False, access=[AccessEntry(user_id=web.user_id)]
+    )
     fjord = _customer(erp, "Fjord Fisk AS", PHONE="+47 22 00 00 00", POSTALCITY="Bergen")
     nordlys = _customer(erp, "Nordlys AS", POSTALCITY="Tromsø")
     havbris = _customer(erp, "Havbris AS")

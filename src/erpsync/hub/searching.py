@@ -31,6 +31,7 @@ from .erp_tab import Permission, crm_record, usable_connection, usable_mapping
 from .errors import InvalidInput, Refused
 from .field_values import erp_display, erp_field_type, erp_fields_of, field_metadata, list_display_texts
 from .links import links_of_actors, require_parent_link
+from .lookups import connection_row
 from .models import ErpConnection, ErpField
 from .service import Hub, connector_call
 
@@ -46,6 +47,7 @@ __all__ = [
     "search_actor_by_parent",
     "search_actors",
     "search_actors_advanced",
+    "search_for_import",
     "searchable_fields",
     "supports_advanced_search",
 ]
@@ -302,6 +304,31 @@ def search_actors_advanced(
 ) -> SearchResult:
     """Criteria search (AND of the restrictions), checked against the cache before it is sent."""
     connection = usable_connection(session, connection_id, user_id, Permission.search).connection
+    return _advanced(hub, session, connection, erp_actor_type, restrictions, limit)
+
+
+def search_for_import(
+    hub: Hub,
+    session: Session,
+    connection_id: int,
+    erp_actor_type: str,
+    restrictions: Sequence[SearchRestriction],
+    limit: int,
+) -> SearchResult:
+    """The administrator's criteria search of Import from ERP: any connection with the actor type
+    mapped, whoever its scope names (the import itself is an administrator's operation)."""
+    connection = connection_row(session, connection_id)
+    return _advanced(hub, session, connection, erp_actor_type, restrictions, limit)
+
+
+def _advanced(
+    hub: Hub,
+    session: Session,
+    connection: ErpConnection,
+    erp_actor_type: str,
+    restrictions: Sequence[SearchRestriction],
+    limit: int,
+) -> SearchResult:
     mapping = usable_mapping(session, connection, erp_actor_type)
     rows = erp_fields_of(session, mapping.id)
     checked = check_restrictions(rows, restrictions)

@@ -17,11 +17,12 @@ from pydantic.alias_generators import to_pascal
 
 from erpsync.engine import importing
 from erpsync.engine.import_plan import DuplicateAction, ImportRow, ImportSettings, MatchField, RowAction
+from erpsync.hub import searching
 from erpsync.protocol import SearchRestriction
 
-from ..dependencies import AdminUser
+from ..dependencies import AdminUser, DbSession
 from .common import AgentModel, HubDep, agent_error_responses
-from .user import ErpActorTypeName, ErpKey, Id, OptionalFieldKey, Restriction
+from .user import ErpActorTypeName, ErpKey, Id, Limit, OptionalFieldKey, Restriction, SearchReply
 
 __all__ = ["router"]
 
@@ -44,6 +45,13 @@ class _Request(AgentModel):
 
 class ImportActorTypesRequest(_Request):
     erp_connection_id: Id
+
+
+class SearchImportActorsRequest(_Request):
+    erp_connection_id: Id
+    erp_actor_type: ErpActorTypeName
+    restrictions: list[Restriction] = Field(max_length=50)
+    limit: Limit = 200
 
 
 class ImportRequest(_Request):
@@ -196,6 +204,27 @@ def get_import_actor_types(
         )
         for choice in importing.import_actor_types(hub, body.erp_connection_id)
     ]
+
+
+@router.post(
+    "/SearchImportActors",
+    operation_id="SearchImportActors",
+    response_model=SearchReply,
+    responses=agent_error_responses(404, 422, 502),
+)
+def search_import_actors(
+    body: SearchImportActorsRequest, user: AdminUser, session: DbSession, hub: HubDep
+) -> SearchReply:
+    """The import's advanced search: the actors matching every restriction, to choose from. Any
+    connection with the actor type mapped, whoever its scope names."""
+    restrictions = [
+        SearchRestriction(field_key=r.field_key, operator=r.operator, values=list(r.values))
+        for r in body.restrictions
+    ]
+    result = searching.search_for_import(
+        hub, session, body.erp_connection_id, body.erp_actor_type, restrictions, body.limit
+    )
+    return SearchReply.of(result)
 
 
 @router.post(

@@ -203,7 +203,7 @@
     erpsync.clearErrors(step2);
     const button = $("find");
     button.disabled = true;
-    const reply = await erpsync.agent("SearchActorsAdvanced", {
+    const reply = await erpsync.agent("SearchImportActors", {
       ErpConnectionId: connectionId, ErpActorType: actorType, Restrictions: restrictions(), Limit: 200,
     });
     button.disabled = false;
