@@ -226,7 +226,7 @@ def test_import_is_refused_while_automatic_sync_is_on_and_add_always_makes_a_new
     change_engine_status(web.hub, True)
 
     log_in(page, next_path="/settings/sync/import")
-    warning = page.get_by_role("alert").filter(has_text="Automatic sync is on")
+    warning = page.get_by_role("alert").filter(has_text="Switch automatic sync off")
     expect(warning).to_contain_text("Importing is refused while it runs")
     _choose_customers(page)
     _criterion(page, "Name", "contains", "Fjord")

@@ -16,7 +16,7 @@ const erpsync = (() => {
     try {
       response = await fetch(url, init);
     } catch (err) {
-      return { ok: false, status: 0, data: { detail: "The server could not be reached." } };
+      return { ok: false, status: 0, data: { detail: document.body.dataset.textUnreachable || "" } };
     }
     if (response.status === 401) {
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
@@ -52,7 +52,6 @@ const erpsync = (() => {
   function showErrors(scope, data, fallback) {
     clearErrors(scope);
     const general = [];
-    if (data && data.detail && !(data.errors || []).length) general.push(String(data.detail));
     for (const e of (data && data.errors) || []) {
       const field = e.field || "";
       const target = scope.querySelector(`[data-error-for="${CSS.escape(field)}"]`)
@@ -67,7 +66,10 @@ const erpsync = (() => {
         } else target.appendChild(note);
       } else general.push(e.message);
     }
-    if (!general.length && !(data && (data.errors || []).length)) general.push(fallback || "That did not work.");
+    // The reply's headline leads whatever is not shown at a field (a refusal's reasons, say).
+    const placedAll = data && (data.errors || []).length && !general.length;
+    if (data && data.detail && !placedAll) general.unshift(String(data.detail));
+    if (!general.length && !placedAll) general.push(fallback || document.body.dataset.textFailed || "");
     if (general.length) {
       const box = document.createElement("div");
       box.className = "form-errors"; box.dataset.generated = "1"; box.setAttribute("role", "alert");
