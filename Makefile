@@ -9,7 +9,7 @@ TRYTON_STAMP := $(TRYTON_VENV)/.installed
 TRYTON_REQS  := tests/connectors/tryton/requirements.txt
 export ERPSYNC_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run run-connector test lint typecheck unit bench clean venv tryton-env browser
+.PHONY: run run-connector test lint typecheck unit bench clean venv tryton-env browser catalogues
 
 venv: $(STAMP)
 
@@ -27,7 +27,11 @@ $(TRYTON_STAMP): $(TRYTON_REQS)
 	$(TRYTON_VENV)/bin/python -m pip install --quiet -r $(TRYTON_REQS)
 	touch $(TRYTON_STAMP)
 
-run: venv
+# The translations, compiled from locale/<language>/LC_MESSAGES/*.po (quick; always redone).
+catalogues: venv
+	$(BIN)/python -m erpsync.i18n
+
+run: venv catalogues
 	$(BIN)/erpsync serve --host 127.0.0.1 --port 8000
 
 run-connector: venv
@@ -50,7 +54,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-unit: venv tryton-env browser
+unit: venv catalogues tryton-env browser
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

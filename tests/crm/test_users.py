@@ -20,7 +20,7 @@ def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
     assert not hasattr(user, "password_hash")
     assert user.display_name == "Kari Nordmann"
     assert not user.is_admin
-    assert user.language == "en"
+    assert user.language == ""  # none chosen: the browser's language applies
 
 
 def test_authenticate(session: Session) -> None:

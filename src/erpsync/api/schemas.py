@@ -33,7 +33,13 @@ __all__ = [
 _INT32_MAX = 2**31 - 1
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")]
-Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")]
+Language = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z]{2,3}(-[A-Za-z0-9]{2,4})?)?$",
+        description="A language code (en, da, nb-NO); empty: the browser's language applies.",
+    ),
+]
 
 
 def _whole_number(value: Any) -> Any:
@@ -127,7 +133,7 @@ class UserCreate(_Request):
     password: Password
     display_name: Annotated[str | None, text(max_length=200)] = None
     is_admin: Flag = False
-    language: Language = "en"
+    language: Language = ""
 
 
 class UserUpdate(_Request):

@@ -76,7 +76,7 @@ def create_user(
     password: str,
     display_name: str | None = None,
     is_admin: bool = False,
-    language: str = "en",
+    language: str = "",
 ) -> UserRecord:
     errors: dict[str, str] = {}
     _check_username(username, errors)
@@ -341,8 +341,9 @@ def _check_password(password: str, errors: dict[str, str]) -> None:
 
 
 def _check_language(language: str, errors: dict[str, str]) -> None:
-    if not isinstance(language, str) or not LANGUAGE_PATTERN.fullmatch(language):
-        errors["language"] = "must be a language code such as 'en' or 'nb-NO'"
+    # Empty: none chosen, the browser's language applies.
+    if not isinstance(language, str) or (language and not LANGUAGE_PATTERN.fullmatch(language)):
+        errors["language"] = "must be a language code such as 'en' or 'nb-NO', or empty"
 
 
 def _check_text(key: str, value: str, max_length: int, errors: dict[str, str], required: bool = True) -> None:

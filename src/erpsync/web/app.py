@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from . import login
+from . import language, login
 from .errors import install_page_error_handlers
 from .users import UserPage
 
@@ -28,6 +28,8 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     install_page_error_handlers(app)
     app.include_router(login.router)
+    app.include_router(language.router)
+    app.add_middleware(language.LanguageMiddleware)
     app.include_router(_home)
     for area in (crm_pages, sync_connections, sync_mappings, sync_engine):
         app.include_router(area.router)

@@ -11,20 +11,14 @@ from erpsync.crm import tokens, users
 from erpsync.crm.db import begin_write
 from erpsync.settings import Settings
 
-from .session import CSRF_FIELD, SESSION_COOKIE, csrf_matches
+from .language import remember_language
+from .session import CSRF_FIELD, SESSION_COOKIE, csrf_matches, safe_next
 from .templating import render
 from .users import optional_user
 
-__all__ = ["router", "safe_next"]
+__all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: ``next`` must not send the user elsewhere after logging in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -59,6 +53,7 @@ def login(
         issued = tokens.issue_token(session, user.id, settings.token_lifetime)
         session.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
+    remember_language(response, user.language)
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "SESSION_COOKIE", "csrf_matches", "csrf_token_for"]
+__all__ = ["CSRF_FIELD", "CSRF_HEADER", "SESSION_COOKIE", "csrf_matches", "csrf_token_for", "safe_next"]
 
 SESSION_COOKIE = "erpsync_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -25,3 +25,11 @@ def csrf_token_for(session_token: str) -> str:
 
 def csrf_matches(session_token: str, presented: str | None) -> bool:
     return presented is not None and hmac.compare_digest(csrf_token_for(session_token), presented)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: ``next`` must not send the user elsewhere (after logging in, after
+    switching the language)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

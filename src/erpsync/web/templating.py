@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from erpsync import __version__
+from erpsync import __version__, i18n
 
 from .session import SESSION_COOKIE, csrf_token_for
 from .users import WebUser
@@ -21,6 +21,15 @@ FLASH_COOKIE = "erpsync_flash"
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["version"] = __version__
+templates.env.globals["languages"] = i18n.LANGUAGES
+templates.env.globals["current_language"] = i18n.current_language
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+)
+templates.env.filters["datetime"] = lambda value: i18n.format_datetime(value)
+templates.env.filters["date"] = lambda value: i18n.format_date(value)
+templates.env.filters["number"] = lambda value: i18n.format_number(value)
 
 
 def render(

@@ -22,7 +22,8 @@ class User(TimestampedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, never leaves crm.users
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    language: Mapped[str] = mapped_column(String(10), default="en")
+    #: The user's language; empty until chosen (the browser's applies meanwhile).
+    language: Mapped[str] = mapped_column(String(10), default="")
 
     groups: Mapped[list[Group]] = relationship(
         secondary=group_members, back_populates="members", lazy="raise"

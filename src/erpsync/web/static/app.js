@@ -185,6 +185,11 @@ const erpsync = (() => {
     if (button.dataset.then !== "none") after(button, reply.data);
   });
 
+  // The language switch sends itself when a language is chosen.
+  document.addEventListener("change", (event) => {
+    if (event.target.matches(".language-switch select")) event.target.form.requestSubmit();
+  });
+
   return { request, agent, messages, showErrors, clearErrors, formJson, confirm, flash };
 })();
 window.erpsync = erpsync;
