@@ -3,8 +3,10 @@
 :func:`template_database` creates the SQLite database with ``trytond-admin`` (about 15 s) and seeds
 what a production set-up would have (a company, the role categories, the contact relation type,
 a few countries), then keeps the file under ``var/tryton/<key>/`` where ``key`` names the installed
-Tryton versions and this module's seed version; later sessions copy it. :func:`serve` starts
-``trytond`` on a free loopback port over a copy and stops it at the end.
+Tryton versions and this module's seed version; later sessions copy it. :func:`derived_database`
+keeps more databases there the same way, each the template plus what a function adds through
+trytond (the benchmark's 10,000 customers). :func:`serve` starts ``trytond`` on a free loopback
+port over a copy and stops it at the end.
 
 trytond lives in its own virtual environment, ``.venv-tryton`` (``make tryton-env``).
 """
@@ -20,7 +22,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ __all__ = [
     "MODULES",
     "TrytonServer",
     "TrytonUnavailableForTests",
+    "derived_database",
     "serve",
     "template_database",
     "tryton_venv",
@@ -213,14 +216,26 @@ def _seed(server: TrytonServer) -> None:
         rpc.close()
 
 
+def _cache_folder(venv: Path) -> Path:
+    folder = ROOT / "var" / "tryton" / _versions(venv)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _fold_and_move(work: Path, target: Path) -> None:
+    # trytond keeps SQLite in WAL mode: fold the log into the file before it is moved.
+    with closing(sqlite3.connect(work / f"{DATABASE}.sqlite")) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.replace(work / f"{DATABASE}.sqlite", target)  # atomic: a half-built file is never seen
+
+
 def template_database() -> Path:
     """The seeded template database file, built on first use and cached per Tryton versions."""
     venv = tryton_venv()
-    folder = ROOT / "var" / "tryton" / _versions(venv)
+    folder = _cache_folder(venv)
     template = folder / f"{DATABASE}.sqlite"
     if template.exists():
         return template
-    folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         work = Path(tmp)
         (work / f"{DATABASE}.sqlite").touch()
@@ -234,18 +249,32 @@ def template_database() -> Path:
         )  # fmt: skip
         with _running(venv, work) as server:
             _seed(server)
-        # trytond keeps SQLite in WAL mode: fold the log into the file before it is moved.
-        with closing(sqlite3.connect(work / f"{DATABASE}.sqlite")) as db:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        os.replace(work / f"{DATABASE}.sqlite", template)  # atomic: a half-built template is never seen
+        _fold_and_move(work, template)
     return template
 
 
-@contextmanager
-def serve(folder: Path) -> Iterator[TrytonServer]:
-    """trytond on a copy of the template database in ``folder``."""
+def derived_database(name: str, add: Callable[[TrytonServer], None]) -> tuple[Path, bool]:
+    """The template plus what ``add`` creates through a running trytond, cached beside the template
+    as ``<name>.sqlite``; ``name`` must change whenever ``add`` does. Returns the file and whether
+    it was built now (False: reused)."""
     template = template_database()
+    target = template.parent / f"{name}.sqlite"
+    if target.exists():
+        return target, False
+    with tempfile.TemporaryDirectory(dir=template.parent) as tmp:
+        work = Path(tmp)
+        shutil.copy(template, work / f"{DATABASE}.sqlite")
+        with _running(tryton_venv(), work) as server:
+            add(server)
+        _fold_and_move(work, target)
+    return target, True
+
+
+@contextmanager
+def serve(folder: Path, database: Path | None = None) -> Iterator[TrytonServer]:
+    """trytond on a copy of ``database`` (the template when None) in ``folder``."""
+    source = database or template_database()
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(template, folder / f"{DATABASE}.sqlite")
+    shutil.copy(source, folder / f"{DATABASE}.sqlite")
     with _running(tryton_venv(), folder) as server:
         yield server

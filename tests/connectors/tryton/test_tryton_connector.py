@@ -4,9 +4,6 @@ session expiry and Tryton's refusals."""
 from __future__ import annotations
 
 import socket
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,25 +12,9 @@ from erpsync.connectors.tryton import TrytonConnector
 from erpsync.connectors.tryton.connector import tryton_errors
 from erpsync.connectors.tryton.rpc import TrytonRpc
 from erpsync.protocol import ErpActor
-from erpsync.sdk.config_store import ConfigStore, load_or_create_key
 from erpsync.sdk.errors import ConnectorFailure
 
 from .server import TrytonServer
-
-
-@pytest.fixture
-def connector(tmp_path: Path) -> Iterator[TrytonConnector]:
-    store = ConfigStore(tmp_path / "cfg", load_or_create_key(tmp_path / "key"))
-    tryton = TrytonConnector(store, tmp_path)
-    yield tryton
-    tryton.close()
-
-
-@pytest.fixture
-def guid(connector: TrytonConnector, tryton: TrytonServer) -> str:
-    connection = str(uuid.uuid4())
-    assert connector.save_connection(connection, tryton.config()).is_ok
-    return connection
 
 
 def _closed_port() -> int:

@@ -15,8 +15,8 @@ import pytest
 from erpsync.connectors.tryton.actors import COLUMNS, Column, ColumnKind
 from erpsync.connectors.tryton.config import parse_config
 from erpsync.connectors.tryton.domains import escape_like, restriction_domain
-from erpsync.connectors.tryton.feed import make_token, read_token
-from erpsync.connectors.tryton.parties import join_person_name, split_person_name
+from erpsync.connectors.tryton.feed import changed_since, make_token, read_token
+from erpsync.connectors.tryton.parties import join_person_name, reading, split_person_name
 from erpsync.connectors.tryton.rpc import (
     TrytonConfigError,
     TrytonFault,
@@ -24,12 +24,14 @@ from erpsync.connectors.tryton.rpc import (
     TrytonRpc,
     TrytonUnavailable,
 )
+from erpsync.connectors.tryton.session import FEED_SNAPSHOT_SECONDS, TrytonSession
 from erpsync.connectors.tryton.values import (
     TrytonValueError,
     format_last_modified,
     from_tryton,
     normalise_since,
     parse_last_modified,
+    stamp_of,
     to_tryton,
 )
 from erpsync.protocol import ActorType, SearchRestriction
@@ -217,6 +219,105 @@ def test_tryton_values_both_ways() -> None:
         from_tryton({"__class__": "date", "year": "2026", "month": 1, "day": 1})
 
 
+def test_stamps_are_read_straight_from_trytons_date_times() -> None:
+    for moment in (
+        datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 5, 1, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ):
+        assert stamp_of(to_tryton(moment)) == format_last_modified(moment)
+    midnight = {"__class__": "datetime", "year": 2026, "month": 5, "day": 1}
+    assert stamp_of(midnight) == "2026-05-01T00:00:00.000000Z"
+    assert stamp_of(None) == ""
+    for bad in (
+        {"__class__": "date", "year": 2026, "month": 5, "day": 1},
+        {"__class__": "datetime", "year": 2026, "month": 13, "day": 1},
+        {"__class__": "datetime", "year": 2026.0, "month": 1, "day": 1},
+        {"year": 2026},
+        "2026-05-01",
+    ):
+        with pytest.raises(TrytonValueError):
+            stamp_of(bad)
+
+
+def test_a_page_reads_only_what_its_field_keys_need() -> None:
+    name = reading(ActorType.Customer, ("NAME",))
+    assert (name.party, dict(name.children)) == (("last_modified_at", "name"), {})
+    city = reading(ActorType.Customer, ("POSTALCITY", "COUNTRY", "EMAIL"))
+    assert city.party == ("last_modified_at",)
+    # street is computed per row by trytond: read only for POSTALAD1
+    assert dict(city.children) == {
+        "addresses": ("city", "sequence", "active", "country"),
+        "contact_mechanisms": ("type", "value", "sequence", "active"),
+    }
+    assert city.mechanism_types == ("email",)
+    every = reading(ActorType.Supplier, ())
+    assert {"lang", "supplier_payment_term", "tax_identifier", "categories"} <= set(every.party)
+    assert "customer_payment_term" not in every.party
+    assert set(every.children) == {"contact_mechanisms", "addresses", "identifiers"}
+    assert "street" in every.children["addresses"]
+    person = reading(ActorType.Person, ("LASTNAME", "PHONE_DIRECT", "PHONE_MOBILE"))
+    assert person.party == ("last_modified_at", "name")
+    assert person.mechanism_types == ("phone", "mobile")
+
+
+MODELS = ("party.party", "party.contact_mechanism", "party.address", "party.identifier")
+
+
+class _FakeTryton:
+    """A trytond that answers the feed's date searches from rows (model, owner, stamp) and records
+    each search's date condition."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, int, datetime]] = []
+        self.conditions: list[tuple[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["method"] == "common.db.login":
+            return httpx.Response(200, json={"id": body["id"], "result": [1, "key", None]})
+        model = body["method"].removeprefix("model.").removesuffix(".search_read")
+        domain, fields = body["params"][0], body["params"][4]
+        dated = [c for c in domain if c[0] == "last_modified_at"]
+        operator, bound = (dated[0][1], from_tryton(dated[0][2])) if dated else ("", None)
+        self.conditions.append((model, operator))
+        test = {"": lambda s: True, ">=": lambda s: s >= bound, ">": lambda s: s > bound}[operator]
+        owner = fields[0]
+        rows = [
+            {"id": n, owner: o, "last_modified_at": to_tryton(s)}
+            for n, (m, o, s) in enumerate(self.rows)
+            if m == model and test(s)
+        ]
+        return httpx.Response(200, json={"id": body["id"], "result": rows})
+
+
+def test_the_feed_catches_its_snapshot_up_and_forgets_it_in_time() -> None:
+    fake = _FakeTryton()
+    config = parse_config({"ServerUrl": "http://t", "Database": "erp", "Password": "pw", "Company": "1"})
+    session = TrytonSession(_rpc(fake), config, 1, 1, 2, 3)
+    t0, t1, t2 = (datetime(2026, 5, 1, 12, minute, tzinfo=UTC) for minute in (0, 1, 2))
+    fake.rows = [("party.party", n, t0) for n in range(1, 6)] + [("party.address", 2, t1)]
+    now = [1000.0]
+
+    def page(after: tuple[str, int] | None) -> tuple[list[tuple[str, int]], bool]:
+        fake.conditions.clear()
+        return changed_since(session, ActorType.Customer, "", after, 2, clock=lambda: now[0])
+
+    first = page(None)
+    assert first == ([(format_last_modified(t0), 1), (format_last_modified(t0), 3)], True)
+    assert fake.conditions == [(m, "") for m in MODELS]
+    fake.rows.append(("party.contact_mechanism", 1, t2))  # party 1 changes during the pass
+    second = page(first[0][-1])
+    # Only rows written after the newest one read (t1) are asked for; party 1 moves to its new place.
+    assert {op for _, op in fake.conditions} == {">"}
+    assert second == ([(format_last_modified(t0), 4), (format_last_modified(t0), 5)], True)
+    third = page(second[0][-1])
+    assert third == ([(format_last_modified(t1), 2), (format_last_modified(t2), 1)], False)
+    now[0] += FEED_SNAPSHOT_SECONDS
+    assert page(second[0][-1]) == third  # the kept snapshot is too old: worked out afresh
+    assert {op for _, op in fake.conditions} == {">="}
+
+
 def test_person_names_keep_their_parts() -> None:
     assert join_person_name("Ada", "Lovelace") == "Lovelace, Ada"
     assert split_person_name("Lovelace, Ada") == ("Ada", "Lovelace")
@@ -329,6 +430,30 @@ def test_an_expired_session_logs_in_again_once() -> None:
     assert rpc.model("party.party", "search", [], {}) == [7]
     assert rpc.model("party.party", "search", [], {}) == [7]
     assert len(logins) == 2
+
+
+def test_the_client_asks_for_gzip_and_counts_its_calls() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Accept-Encoding"])
+        body = json.loads(request.content)
+        return httpx.Response(200, json={"id": body["id"], "result": [1, "key", None]})
+
+    rpc = _rpc(handler)
+    for _ in range(3):
+        rpc.model("party.party", "search", [], {})
+    rpc.model("party.address", "search", [], {})
+    # trytond streams big answers uncompressed token by token (and labels them gzip anyway)
+    assert set(seen) == {"gzip"}
+    stats = rpc.stats(reset=True)
+    assert {m: s.calls for m, s in stats.items()} == {
+        "common.db.login": 1,
+        "model.party.party.search": 3,
+        "model.party.address.search": 1,
+    }
+    assert all(s.seconds >= 0 for s in stats.values())
+    assert rpc.stats() == {}
 
 
 def _b64(text: str) -> str:

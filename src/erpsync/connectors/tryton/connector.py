@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,11 +39,11 @@ from erpsync.sdk.search import (
 from .actors import ACTOR_TYPES, COLUMNS, actor_type_of, field_map, fields_of
 from .config import CONFIG_FIELDS, TrytonConfig, parse_config
 from .domains import Domain, escape_like, restriction_domain
-from .feed import changed_since, make_token, read_token, role_domain
+from .feed import changed_since, make_token, read_token
 from .parties import PartyRow, party_actors, party_changes, read_parties
 from .projects import project_actors, project_changes, read_projects
 from .rpc import TrytonConfigError, TrytonError, TrytonFault, TrytonRpc, TrytonUnavailable
-from .session import TrytonSession, open_session
+from .session import TrytonSession, open_session, role_domain
 from .values import TrytonValueError, normalise_since
 
 __all__ = ["TrytonConnector"]
@@ -97,6 +97,11 @@ class TrytonConnector(ErpConnector):
             for session in self._sessions.values():
                 session.rpc.close()
             self._sessions.clear()
+
+    def rpc_clients(self) -> list[TrytonRpc]:
+        """The JSON-RPC clients of the live sessions, for their call statistics."""
+        with self._lock:
+            return [session.rpc for session in self._sessions.values()]
 
     # -- connections -------------------------------------------------------------------------------
 
@@ -161,26 +166,33 @@ class TrytonConnector(ErpConnector):
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def _actors(self, session: TrytonSession, kind: ActorType, ids: Sequence[int]) -> list[ErpActor]:
-        """The actors with ``ids`` that are of ``kind`` (others are simply not returned)."""
+    def _actors(
+        self,
+        session: TrytonSession,
+        kind: ActorType,
+        ids: Sequence[int],
+        keys: Sequence[str] = (),
+        stamps: Mapping[int, str] | None = None,
+    ) -> list[ErpActor]:
+        """The actors with ``ids`` that are of ``kind`` (others are simply not returned), with the
+        field values of ``keys`` (all when empty); parties' LastModified from ``stamps`` if given."""
         if not ids:
             return []
-        model = "project.work" if kind is ActorType.Project else "party.party"
-        members = set(
-            session.call(
-                model,
-                "search",
-                [("id", "in", list(ids)), *role_domain(session, kind)],
-                0,
-                None,
-                None,
-                session.context,
-            )
-        )
-        present = [i for i in ids if i in members]  # Tryton refuses to read ids that do not exist
         if kind is ActorType.Project:
-            return project_actors(session, read_projects(session, present))
-        return party_actors(session, kind, read_parties(session, present))
+            members = set(
+                session.call(
+                    "project.work",
+                    "search",
+                    [("id", "in", list(ids)), *role_domain(session, kind)],
+                    0,
+                    None,
+                    None,
+                    session.context,
+                )
+            )
+            present = [i for i in ids if i in members]  # Tryton refuses to read ids that do not exist
+            return project_actors(session, read_projects(session, present), keys)
+        return party_actors(session, kind, read_parties(session, kind, ids, keys, stamps), keys)
 
     def _search(self, session: TrytonSession, kind: ActorType, domain: Domain) -> list[ErpActor]:
         model = "project.work" if kind is ActorType.Project else "party.party"
@@ -199,10 +211,10 @@ class TrytonConnector(ErpConnector):
         self, connection_guid: str, actor_type: str, erp_keys: Sequence[str], field_keys: Sequence[str]
     ) -> list[ErpActor]:
         kind = actor_type_of(actor_type)
-        select = _selector(kind, field_keys)
+        keys = _field_keys(kind, field_keys)
         ids = list(dict.fromkeys(_ids(erp_keys)))
         with self._session(connection_guid) as session:
-            return select(self._actors(session, kind, ids))
+            return self._actors(session, kind, ids, keys)
 
     def _text_search(
         self, session: TrytonSession, kind: ActorType, search_text: str, extra: Domain
@@ -298,17 +310,20 @@ class TrytonConnector(ErpConnector):
         page_token: str = "",
     ) -> ActorPage:
         kind = actor_type_of(actor_type)
-        select = _selector(kind, field_keys)
+        keys = _field_keys(kind, field_keys)
         since = normalise_since(updated_on_or_after)
         after = read_token(page_token) if page_token else None
         size = min(page_size, self.max_page_size) if page_size > 0 else 0
         with self._session(connection_guid) as session:
             positions, more = changed_since(session, kind, since, after, size)
-            actors = self._actors(session, kind, [key for _, key in positions])
-        # An actor changed again since its position was taken keeps its place: the next read finds
-        # it at its new LastModified.
+            # A position's stamp is the actor's LastModified as this request found it: the page is
+            # read without the dates of every child row.
+            stamps = {key: stamp for stamp, key in positions}
+            actors = self._actors(session, kind, list(stamps), keys, stamps)
+        # An actor changed after its position was taken is read with its newer values; the next page
+        # catches the change up and brings it again at its new place.
         token = make_token(positions[-1]) if more else ""
-        return ActorPage(select(actors), token)
+        return ActorPage(actors, token)
 
     def get_list(self, connection_guid: str, list_name: str) -> list[ListItem]:
         if connection_guid.lower() == NIL_GUID:
@@ -391,9 +406,11 @@ def _write_batch(
     rows: dict[int, PartyRow] = {}
     if not creating:
         ids = [int(a.erp_key) for _, a in batch]
-        present = {int(a.erp_key) for a in read(session, kind, ids)}
-        if kind is not ActorType.Project:
-            rows = {r.id: r for r in read_parties(session, sorted(present))}
+        if kind is ActorType.Project:
+            present = {int(a.erp_key) for a in read(session, kind, ids)}
+        else:  # the rows tell which parties exist and have the role, too
+            rows = {r.id: r for r in read_parties(session, kind, ids)}
+            present = set(rows)
     planned: list[tuple[int, int, dict[str, Any]]] = []  # (index, id or 0, Tryton values)
     for index, actor in batch:
         try:
@@ -457,15 +474,21 @@ def _special_domain(session: TrytonSession, restriction: SearchRestriction) -> D
     return [("relations", "where", [("type", "=", session.contact_relation), ("to", "=", parent[0])])]
 
 
-def _selector(kind: ActorType, field_keys: Sequence[str]) -> Callable[[list[ErpActor]], list[ErpActor]]:
-    """Checks the requested field keys up front and returns what trims actors to them."""
+def _field_keys(kind: ActorType, field_keys: Sequence[str]) -> tuple[str, ...]:
+    """The requested field keys, checked and without repeats (empty: every field)."""
     fields = field_map(kind)
     unknown = [key for key in field_keys if key not in fields]
     if unknown:
         raise UnknownField(f"{kind.value} has no field {', '.join(map(repr, unknown))}.")
-    if not field_keys:
+    return tuple(dict.fromkeys(field_keys))
+
+
+def _selector(kind: ActorType, field_keys: Sequence[str]) -> Callable[[list[ErpActor]], list[ErpActor]]:
+    """Checks the requested field keys up front and returns what trims actors to them (searches
+    read every field: they match against all of them)."""
+    keys = _field_keys(kind, field_keys)
+    if not keys:
         return lambda actors: actors
-    keys = list(dict.fromkeys(field_keys))
 
     def select(actors: list[ErpActor]) -> list[ErpActor]:
         return [a.model_copy(update={"field_values": {k: a.field_values[k] for k in keys}}) for a in actors]

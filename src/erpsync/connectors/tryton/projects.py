@@ -39,7 +39,10 @@ def _hours(value: Any) -> str:
     return encode_float(duration.total_seconds() / 3600) if isinstance(duration, timedelta) else ""
 
 
-def project_actors(session: TrytonSession, rows: Sequence[ProjectRow]) -> list[ErpActor]:
+def project_actors(
+    session: TrytonSession, rows: Sequence[ProjectRow], keys: Sequence[str] = ()
+) -> list[ErpActor]:
+    """The actors of ``rows`` with the field values of ``keys`` (all when empty)."""
     statuses = session.lists("projectstatus").key_of_id
     actors: list[ErpActor] = []
     for row in rows:
@@ -57,6 +60,8 @@ def project_actors(session: TrytonSession, rows: Sequence[ProjectRow]) -> list[E
             "CUSTOMER": party.get("rec_name") or "",
             "CREATED": encode_datetime(created) if isinstance(created, datetime) else "",
         }
+        if keys:
+            values = {key: values[key] for key in keys}
         actors.append(
             ErpActor(
                 actor_type=ActorType.Project,

@@ -13,16 +13,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from erpsync.protocol import ListItem
+from erpsync.protocol import ActorType, ListItem
 from erpsync.sdk.errors import ConfigInvalid, UnknownList
 
 from .config import TrytonConfig
 from .rpc import TrytonRpc
 
-__all__ = ["LIST_NAMES", "Lists", "TrytonSession", "open_session"]
+__all__ = ["LIST_NAMES", "FeedSnapshot", "Lists", "TrytonSession", "open_session", "role_domain"]
 
 #: How long list items (countries, languages …) are reused before they are read again.
 LIST_TTL_SECONDS = 30.0
+#: How long a feed pass's snapshot serves its next pages; a page asked for later is worked out afresh.
+FEED_SNAPSHOT_SECONDS = 300.0
+#: Feed snapshots kept per session (one per actor type and UpdatedOnOrAfter being paged).
+FEED_SNAPSHOTS_KEPT = 8
 
 #: List name → (model, key field, label field, domain).
 _LIST_SOURCES: Mapping[str, tuple[str, str, str, list[Any]]] = {
@@ -47,6 +51,22 @@ class Lists:
         return [ListItem(key=k, display_value=v) for k, v in self.items.items()]
 
 
+@dataclass(frozen=True, slots=True)
+class FeedSnapshot:
+    """The change feed's positions as one page found them, for the next pages of the same pass.
+
+    ``stamps`` (actor id → LastModified) holds every actor with a row changed at or after ``bound``;
+    ``positions`` is the same, sorted; ``horizon`` is the newest row time read, so rows written
+    since are those after it. ``taken`` is a monotonic clock reading.
+    """
+
+    bound: str
+    horizon: str
+    stamps: dict[int, str]
+    positions: list[tuple[str, int]]
+    taken: float
+
+
 @dataclass
 class TrytonSession:
     """A logged-in connection to one database, with the ids its config names."""
@@ -59,6 +79,8 @@ class TrytonSession:
     contact_relation: int
     _lists: dict[str, tuple[float, Lists]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: (actor type, UpdatedOnOrAfter) → the feed pass's snapshot (see :mod:`.feed`).
+    _feed: dict[tuple[ActorType, str], FeedSnapshot] = field(default_factory=dict)
 
     @property
     def context(self) -> dict[str, Any]:
@@ -71,6 +93,21 @@ class TrytonSession:
 
     def call(self, model: str, method: str, *params: Any) -> Any:
         return self.rpc.model(model, method, *params)
+
+    def feed_snapshot(self, key: tuple[ActorType, str], now: float) -> FeedSnapshot | None:
+        """The snapshot kept for ``key``, unless it is older than :data:`FEED_SNAPSHOT_SECONDS`."""
+        with self._lock:
+            snapshot = self._feed.get(key)
+        if snapshot is None or now - snapshot.taken >= FEED_SNAPSHOT_SECONDS:
+            return None
+        return snapshot
+
+    def keep_feed_snapshot(self, key: tuple[ActorType, str], snapshot: FeedSnapshot) -> None:
+        with self._lock:
+            self._feed.pop(key, None)
+            self._feed[key] = snapshot
+            while len(self._feed) > FEED_SNAPSHOTS_KEPT:  # the least recently kept go first
+                del self._feed[next(iter(self._feed))]
 
     def lists(self, name: str, clock: Callable[[], float] = time.monotonic) -> Lists:
         """A list's items, read at most every :data:`LIST_TTL_SECONDS`."""
@@ -102,6 +139,18 @@ class TrytonSession:
         with self._lock:
             self._lists[name] = (now, loaded)
         return loaded
+
+
+def role_domain(session: TrytonSession, actor_type: ActorType, prefix: str = "") -> list[Any]:
+    """The domain of the records that are actors of ``actor_type`` (paths under ``prefix``)."""
+    match actor_type:
+        case ActorType.Customer:
+            return [(f"{prefix}categories", "in", [session.customer_category])]
+        case ActorType.Supplier:
+            return [(f"{prefix}categories", "in", [session.supplier_category])]
+        case ActorType.Person:
+            return [(f"{prefix}relations.type", "=", session.contact_relation)]
+    return [("type", "=", "project"), ("company", "=", session.company_id)]
 
 
 def _one(rpc: TrytonRpc, model: str, name_field: str, value: str, what: str, context: dict[str, Any]) -> int:

@@ -22,6 +22,7 @@ __all__ = [
     "from_tryton",
     "normalise_since",
     "parse_last_modified",
+    "stamp_of",
     "to_tryton",
 ]
 
@@ -92,6 +93,26 @@ def format_last_modified(moment: datetime) -> str:
         f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
         f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}Z"
     )
+
+
+def stamp_of(value: Any) -> str:
+    """A trytond date-time (naive UTC) as a ``LastModified`` text; ``""`` for none.
+
+    The same as ``format_last_modified(from_tryton(value))`` without the detour: a feed reads one
+    for every party and child row.
+    """
+    if value is None:
+        return ""
+    try:
+        if value["__class__"] != "datetime":
+            raise TypeError
+        moment = datetime(
+            value["year"], value["month"], value["day"], value.get("hour", 0), value.get("minute", 0),
+            value.get("second", 0), value.get("microsecond", 0),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise TrytonValueError(f"Tryton sent {value!r} where a date-time belongs") from None
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def parse_last_modified(text: str) -> datetime:
