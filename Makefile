@@ -59,7 +59,7 @@ unit: venv catalogues tryton-env browser
 
 test: lint typecheck unit
 
-bench: venv
+bench: venv tryton-env
 	$(BIN)/python bench/protocol_throughput.py
 	$(BIN)/python bench/engine_cycle.py
 	$(BIN)/python bench/import_throughput.py
