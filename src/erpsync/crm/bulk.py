@@ -9,6 +9,7 @@ with COPY.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -138,12 +139,16 @@ def _executemany(session: Session, table: Table, rows: Sequence[Mapping[str, Any
 
 def _repeating(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``process`` remembering its last input: a batch's rows mostly share one time stamp, which
-    is then converted once instead of once per row."""
+    is then converted once instead of once per row. (SQLite only: a date-time is handed over as
+    the text the sqlite3 module would make of it, so that it too is made once.)"""
     last: list[Any] = [_NOTHING, None]
 
     def convert(value: Any) -> Any:
         if value is not last[0]:
-            last[0], last[1] = value, process(value)
+            converted = process(value)
+            if isinstance(converted, datetime):
+                converted = converted.isoformat(" ")
+            last[0], last[1] = value, converted
         return last[1]
 
     return convert
