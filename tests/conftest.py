@@ -20,6 +20,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI speaks the language of LC_ALL / LC_MESSAGES / LANG: tests expect English whatever
+    the machine is set to (a test of another language sets its own)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 # --- databases -------------------------------------------------------------------------------------
 # ``database_url`` gives every test an empty database of each kind: a new SQLite file, and a
 # PostgreSQL database made once per test session (named uniquely, dropped at the end) whose schema

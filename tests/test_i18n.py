@@ -64,6 +64,7 @@ def test_the_current_language_picks_the_explanation_when_none_is_named() -> None
 def test_numbers_and_dates_are_written_as_the_language_writes_them() -> None:
     assert i18n.format_number(1234567.5, "da") == "1.234.567,5"
     assert i18n.format_number(1234567.5, "en") == "1,234,567.5"
+    assert i18n.format_number(7.4567, "da") == "7,4567"  # not rounded
     assert i18n.format_date(date(2026, 11, 26), "da") == "26. nov. 2026"
     assert i18n.format_date(date(2026, 11, 26), "en") == "Nov 26, 2026"
     moment = datetime(2026, 11, 26, 14, 5, tzinfo=UTC)

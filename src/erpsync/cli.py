@@ -1,4 +1,9 @@
-"""The ``erpsync`` command."""
+"""The ``erpsync`` command.
+
+It speaks the language of its environment (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``da_DK.UTF-8`` →
+Danish), English when that is none erpsync speaks. What it says to people is translated; the help
+texts of commands and options stay English, like the command names themselves.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from erpsync import i18n
 from erpsync.cli_engine import embedded_runtime, engine_app, sync_app, worker
 from erpsync.cli_import import import_app
+from erpsync.crm.texts import _
 from erpsync.protocol.signing import load_or_create_secret
 
 if TYPE_CHECKING:
@@ -36,6 +43,23 @@ app.add_typer(engine_app, name="engine")
 app.command()(worker)
 
 console = Console()
+
+
+def environment_language() -> str:
+    """The language of the environment's locale, the first of ``LC_ALL``, ``LC_MESSAGES`` and
+    ``LANG`` that is set, as POSIX reads them; English when it names none erpsync speaks."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return i18n.supported_language(value.split(".")[0]) or i18n.DEFAULT_LANGUAGE
+    return i18n.DEFAULT_LANGUAGE
+
+
+@app.callback()
+def in_the_environments_language(context: typer.Context) -> None:
+    """erpsync — an open-source ERP Sync server."""
+    # For the command's run only (a resource of the root context, released when it ends).
+    context.with_resource(i18n.use_language(environment_language()))
 
 
 def data_dir() -> Path:
@@ -90,10 +114,21 @@ def serve(
     hub = api.state.hub
     login = ensure_admin(hub, config.data_dir)
     if demo and ensure_demo(hub):
-        console.print("Set up the demo: sample CRM data and the active ERP connection [bold]Demo ERP[/].")
-    console.print(f"erpsync is running on [bold]http://{host}:{port}[/]  (web UI; API: /api/v1, docs: /docs)")
-    password = login.password or "(unknown here: erpsync users set-password admin)"
-    console.print(f"Administrator login: [bold]{login.username}[/] / [bold]{password}[/]")
+        console.print(_("Set up the demo: sample CRM data and the active ERP connection [bold]Demo ERP[/]."))
+    console.print(
+        _(
+            "erpsync is running on [bold]%(url)s[/]  (web UI; API: /api/v1, docs: /docs)",
+            url=f"http://{host}:{port}",
+        )
+    )
+    password = login.password or _("(unknown here: erpsync users set-password admin)")
+    console.print(
+        _(
+            "Administrator login: [bold]%(user)s[/] / [bold]%(password)s[/]",
+            user=login.username,
+            password=password,
+        )
+    )
     with embedded_runtime(config, worker_id, listen=run_worker, plugins=False) as runtime:
         api.state.runtime = runtime
         uvicorn.run(api, host=host, port=port, log_level="warning")
@@ -118,14 +153,30 @@ def connector_serve(
     unknown = sorted(set(connector or []) - set(available))
     if unknown:
         known = ", ".join(sorted(available))
-        console.print(f"[red]Unknown connector(s): {', '.join(unknown)}. Known: {known}")
+        console.print(
+            "[red]"
+            + _(
+                "Unknown connector(s): %(unknown)s. Known: %(known)s", unknown=", ".join(unknown), known=known
+            )
+        )
         raise typer.Exit(2)
     chosen = [available[name] for name in (connector or sorted(available))]
     folder = data_dir()
     connector_host = ConnectorHost(folder, chosen, secrets=[connector_secret()])
     for cls in chosen:
-        console.print(f"Serving connector [bold]{cls.name}[/] at http://{host}:{port}/connectors/{cls.name}")
-    console.print(f"Data folder: {folder}  (requests must be signed with the secret in connector-secret)")
+        console.print(
+            _(
+                "Serving connector [bold]%(name)s[/] at %(url)s",
+                name=cls.name,
+                url=f"http://{host}:{port}/connectors/{cls.name}",
+            )
+        )
+    console.print(
+        _(
+            "Data folder: %(folder)s  (requests must be signed with the secret in connector-secret)",
+            folder=folder,
+        )
+    )
     uvicorn.run(connector_host.app, host=host, port=port, log_level="warning")
 
 
@@ -167,11 +218,15 @@ def demo_seed(
 
     try:
         path = database_path(data_dir(), database)
-    except ValueError as exc:
-        console.print(f"[red]{exc}")
+    except ValueError:
+        problem = _(
+            "%(name)r is not a valid demo database name: use letters, digits, '_' and '-' (at most 64)",
+            name=database,
+        )
+        console.print("[red]" + problem)
         raise typer.Exit(2) from None
     stats = seed_database(path, actors, password=password, user=user)
-    console.print(f"Seeded {path}: {stats}")
+    console.print(_("Seeded %(path)s: %(stats)s", path=path, stats=stats))
 
 
 @db_app.command("upgrade")
@@ -187,7 +242,13 @@ def db_upgrade(
         database.prepare_database(url)
     else:
         database.upgrade(url, revision)
-    console.print(f"Database at revision {database.current_revision(url)}: {_safe_url(url)}")
+    console.print(
+        _(
+            "Database at revision %(revision)s: %(url)s",
+            revision=database.current_revision(url),
+            url=_safe_url(url),
+        )
+    )
 
 
 @db_app.command("current")
@@ -196,7 +257,13 @@ def db_current() -> None:
     from erpsync import database
 
     url = settings().database_url
-    console.print(f"current: {database.current_revision(url)}  head: {database.head_revision()}")
+    console.print(
+        _(
+            "current: %(current)s  head: %(head)s",
+            current=database.current_revision(url),
+            head=database.head_revision(),
+        )
+    )
 
 
 @db_app.command("revision")
@@ -224,7 +291,12 @@ def db_seed(
     with _session() as session, session.begin():
         summary = seed_sample_data(session, companies=companies)
     console.print(
-        f"Added {summary.companies} companies, {summary.persons} persons and {summary.projects} projects."
+        _(
+            "Added %(companies)s companies, %(persons)s persons and %(projects)s projects.",
+            companies=summary.companies,
+            persons=summary.persons,
+            projects=summary.projects,
+        )
     )
 
 
@@ -242,15 +314,19 @@ def users_create(
     from erpsync.crm.errors import CrmValidationError
 
     if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     try:
         with _session() as session, session.begin():
             user = users.create_user(session, username, password, display_name=display_name, is_admin=admin)
     except CrmValidationError as error:
         _print_refusal(error)
         raise typer.Exit(2) from None
-    role = "administrator" if user.is_admin else "user"
-    console.print(f"Created {role} [bold]{user.username}[/] (id {user.id}).")
+    if user.is_admin:
+        console.print(
+            _("Created administrator [bold]%(name)s[/] (id %(id)s).", name=user.username, id=user.id)
+        )
+    else:
+        console.print(_("Created user [bold]%(name)s[/] (id %(id)s).", name=user.username, id=user.id))
 
 
 @users_app.command("set-password")
@@ -265,19 +341,19 @@ def users_set_password(
     from erpsync.crm.errors import CrmValidationError
 
     if password is None:
-        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
     try:
         with _session() as session, session.begin():
             user = users.get_user_by_username(session, username)
             if user is None:
-                console.print(f"[red]There is no user {username!r}.")
+                console.print("[red]" + _("There is no user %(name)r.", name=username))
                 raise typer.Exit(2)
             users.set_password(session, user.id, password)
             tokens.revoke_user_tokens(session, user.id)
     except CrmValidationError as error:
         _print_refusal(error)
         raise typer.Exit(2) from None
-    console.print(f"Password of [bold]{username}[/] set.")
+    console.print(_("Password of [bold]%(name)s[/] set.", name=username))
 
 
 @users_app.command("list")
@@ -288,10 +364,10 @@ def users_list() -> None:
     with _session() as session:
         found, total = users.list_users(session, limit=10_000)
     for user in found:
-        role = "admin" if user.is_admin else "user"
-        state = "" if user.is_active else " (inactive)"
+        role = _("admin") if user.is_admin else _("user")
+        state = " " + _("(inactive)") if not user.is_active else ""
         console.print(f"{user.id:>5}  {user.username:<30} {role:<6} {user.display_name}{state}")
-    console.print(f"{total} user(s)")
+    console.print(_("%(count)s user(s)", count=total))
 
 
 @contextmanager

@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from erpsync.crm.texts import _, shown
+
 if TYPE_CHECKING:
     from erpsync.engine.runtime import CycleOutcome, Runtime
     from erpsync.hub.service import Hub
@@ -127,11 +129,11 @@ def worker(
             polling_interval=polling_interval,
         )
         runtime.start()
-        console.print(f"Worker [bold]{name}[/] is running (Ctrl-C or SIGTERM to stop).")
+        console.print(_("Worker [bold]%(name)s[/] is running (Ctrl-C or SIGTERM to stop).", name=name))
         try:
             stop.wait()
         finally:
-            console.print(f"Worker [bold]{name}[/] is stopping.")
+            console.print(_("Worker [bold]%(name)s[/] is stopping.", name=name))
             runtime.stop(drain_seconds=drain)
 
 
@@ -156,13 +158,13 @@ def sync_run(
             handles = runtime.sync_all(force=force)
             if not handles:
                 if runtime.status().is_running:
-                    console.print("There is no active connection to sync.")
+                    console.print(_("There is no active connection to sync."))
                     return
-                console.print("[yellow]Automatic sync is Off: use --force to sync anyway.")
+                console.print("[yellow]" + _("Automatic sync is Off: use --force to sync anyway."))
                 raise typer.Exit(2)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task("Syncing", total=len(handles))
+            task = progress.add_task(_("Syncing"), total=len(handles))
             outcomes = runtime.wait(handles, timeout, on_done=lambda _: progress.advance(task))
         names = _connection_names(runtime.hub)
     _print_outcomes(outcomes, names)
@@ -181,12 +183,12 @@ def _connection_names(hub: Hub) -> dict[int, str]:
 
 
 def _print_outcomes(outcomes: list[CycleOutcome], names: dict[int, str]) -> None:
-    table = Table("Connection", "State", "Pulled", "Pushed", "Failed", "Message")
+    table = Table(_("Connection"), _("State"), _("Pulled"), _("Pushed"), _("Failed"), _("Message"))
     colours = {"ok": "green", "skipped": "dim", "failed": "red", "error": "red"}
     for o in outcomes:
         state = f"[{colours.get(o.state, 'yellow')}]{o.state}[/]"
         name = f"{names.get(o.connection_id, '?')} ({o.connection_id})"
-        table.add_row(name, state, str(o.pulled), str(o.pushed), str(o.failed), o.message)
+        table.add_row(name, state, str(o.pulled), str(o.pushed), str(o.failed), shown(o.message))
     console.print(table)
 
 
@@ -197,7 +199,7 @@ def engine_on() -> None:
 
     with open_hub(_settings(), plugins=False) as hub:
         status = change_engine_status(hub, True)
-    console.print(f"Automatic sync is [bold]on[/] (every {status.interval}).")
+    console.print(_("Automatic sync is [bold]on[/] (every %(interval)s).", interval=status.interval))
 
 
 @engine_app.command("off")
@@ -207,7 +209,7 @@ def engine_off() -> None:
 
     with open_hub(_settings(), plugins=False) as hub:
         change_engine_status(hub, False)
-    console.print("Automatic sync is [bold]off[/].")
+    console.print(_("Automatic sync is [bold]off[/]."))
 
 
 @engine_app.command("interval")
@@ -218,11 +220,18 @@ def engine_interval(
     from erpsync.hub.engine_settings import MAX_INTERVAL, MIN_INTERVAL, change_engine_interval
 
     if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
-        console.print(f"[red]The interval must be between {MIN_INTERVAL} and {MAX_INTERVAL} seconds.")
+        console.print(
+            "[red]"
+            + _(
+                "The interval must be between %(min)s and %(max)s seconds.",
+                min=MIN_INTERVAL,
+                max=MAX_INTERVAL,
+            )
+        )
         raise typer.Exit(2)
     with open_hub(_settings(), plugins=False) as hub:
         status = change_engine_interval(hub, seconds)
-    console.print(f"Automatic sync runs every {status.interval}.")
+    console.print(_("Automatic sync runs every %(interval)s.", interval=status.interval))
 
 
 @engine_app.command("status")
@@ -243,11 +252,14 @@ def engine_status(
         status = engine_overview(hub, runtime_note(seen, queued, running))
     console.print(status.status_message)
     if seen:
-        table = Table("Worker", "Started", "Last heartbeat", "State")
+        table = Table(_("Worker"), _("Started"), _("Last heartbeat"), _("State"))
         for w in seen:
-            state = (
-                "alive" if w.alive else f"gone (recovered by {w.recovered_by})" if w.recovered_by else "gone"
-            )
+            if w.alive:
+                state = _("alive")
+            elif w.recovered_by:
+                state = _("gone (recovered by %(worker)s)", worker=w.recovered_by)
+            else:
+                state = _("gone")
             table.add_row(
                 w.name, f"{w.started_at:%Y-%m-%d %H:%M:%S}", f"{w.heartbeat_at:%Y-%m-%d %H:%M:%S}", state
             )

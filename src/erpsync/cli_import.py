@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from erpsync.crm.texts import _
 from erpsync.engine.import_plan import DuplicateAction, ImportSettings, MatchField, RowAction
 
 if TYPE_CHECKING:
@@ -115,8 +116,8 @@ def preview(
         plan = preview_import(
             hub, _selection(connection, actor_type, key), ImportSettings(match, action, id_field), limit
         )
-    table = Table(title=f"Import {actor_type} from connection {connection}")
-    for column in ("ErpKey", "Name", "Action", "CRM id", "Changes / reason"):
+    table = Table(title=_("Import %(type)s from connection %(id)s", type=actor_type, id=connection))
+    for column in ("ErpKey", _("Name"), _("Action"), _("CRM id"), _("Changes / reason")):
         table.add_column(column)
     for row in plan.rows:
         changes = "; ".join(f"{c.label}: {c.old_value!r} → {c.new_value!r}" for c in row.changes)
@@ -128,7 +129,7 @@ def preview(
         table.add_row(row.erp_key, row.display_name, f"[{style}]{row.action.value}[/]", record, detail)
     console.print(table)
     if plan.more:
-        console.print(f"(the first {len(plan.rows)} rows shown)")
+        console.print(_("(the first %(count)s rows shown)", count=len(plan.rows)))
     console.print(", ".join(f"{action.value} {count}" for action, count in plan.counts.items()))
 
 
@@ -145,10 +146,18 @@ def run(
     """Import the actors: create or update CRM records and link them (automatic sync must be off)."""
     from erpsync.engine.importing import ImportProgress, apply_import
 
-    what = f"{len(key)} {actor_type} actor(s)" if key else f"every {actor_type} actor"
-    if not yes and not typer.confirm(f"Import {what} from connection {connection}?"):
+    if key:
+        question = _(
+            "Import %(count)s %(type)s actor(s) from connection %(id)s?",
+            count=len(key),
+            type=actor_type,
+            id=connection,
+        )
+    else:
+        question = _("Import every %(type)s actor from connection %(id)s?", type=actor_type, id=connection)
+    if not yes and not typer.confirm(question):
         raise typer.Exit(1)
-    columns = (TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn(_("Importing")), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with _hub() as hub, _hub_errors(), Progress(*columns, console=console) as bar:
         task = bar.add_task("import", total=len(key) if key else None)
 
@@ -162,12 +171,19 @@ def run(
             progress=advance,
         )
     console.print(
-        f"Created {len(result.created)}, updated {len(result.updated)}, linked unchanged "
-        f"{len(result.unchanged)}, skipped {len(result.skipped)}, errors {len(result.errors)}, "
-        f"fields left out {result.warnings}."
+        _(
+            "Created %(created)s, updated %(updated)s, linked unchanged %(unchanged)s, skipped %(skipped)s, "
+            "errors %(errors)s, fields left out %(warnings)s.",
+            created=len(result.created),
+            updated=len(result.updated),
+            unchanged=len(result.unchanged),
+            skipped=len(result.skipped),
+            errors=len(result.errors),
+            warnings=result.warnings,
+        )
     )
     for erp_key, reason in list(result.errors.items())[:20]:
         console.print(f"[red]{erp_key}: {reason}")
     if result.stopped:
-        console.print(f"[red]Stopped before the end: {result.stopped}")
+        console.print("[red]" + _("Stopped before the end: %(reason)s", reason=result.stopped))
         raise typer.Exit(1)

@@ -192,7 +192,8 @@ def format_number(value: int | float | Decimal | None, language: str | None = No
         return ""
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=language or current_language())
+    # Every decimal the value has: a stored amount is shown, not rounded to three places.
+    return format_decimal(value, locale=language or current_language(), decimal_quantization=False)
 
 
 # --- connector explanations ------------------------------------------------------------------------

@@ -175,9 +175,13 @@ def test_import_methods_keep_their_openapi_promises(app: FastAPI, admin: Login, 
 
         check()
         tested.add(method)
-    assert tested == IMPORT_METHODS == {
-        "GetImportActorTypes",
-        "SearchImportActors",
-        "PreviewImport",
-        "ImportFromErp",
-    }
+    assert (
+        tested
+        == IMPORT_METHODS
+        == {
+            "GetImportActorTypes",
+            "SearchImportActors",
+            "PreviewImport",
+            "ImportFromErp",
+        }
+    )

@@ -73,3 +73,10 @@ def test_standard_lists_fill_only_empty_lists(session: Session) -> None:
     countries = [each.name for each in store.list_items(session, "country")]
     assert countries == list(STANDARD_LISTS["country"])  # type: ignore[index]
     assert "Norway" in countries
+
+
+def test_an_item_added_after_one_at_the_top_rank_shares_that_rank(session: Session) -> None:
+    top = 2**31 - 1
+    store.add_list_item(session, "category", "Last", rank=top)
+    added = store.add_list_item(session, "category", "After it")
+    assert added.rank == top

@@ -105,7 +105,7 @@ def test_engine_on_off_and_interval_with_a_bad_interval_refused_next_to_the_fiel
     page.get_by_label("Unit").select_option(label="seconds")
     page.get_by_role("button", name="Save interval").click()
     error = page.locator('[data-error-for="Seconds"]')
-    expect(error).to_contain_text("greater than or equal to 60")
+    expect(error).to_contain_text("must be 60 or more")
     expect(page.get_by_label("Sync every")).to_have_attribute("aria-invalid", "true")
     assert engine_status(web.hub).interval_seconds == 300
 
@@ -386,7 +386,7 @@ def test_a_dead_letter_is_shown_replayed_and_dropped(page: Page, web: WebWorld, 
     page.get_by_role("button", name="Drop selected").click()
     expect(page.get_by_role("dialog")).to_contain_text("Drop the selected dead letters?")
     page.get_by_test_id("confirm-ok").click()
-    expect(page.get_by_test_id("engine-result")).to_have_text("1 dead letter(s) dropped.")
+    expect(page.get_by_test_id("engine-result")).to_have_text("1 dead letter dropped.")
     expect(page.get_by_test_id("letters-empty")).to_be_visible()
     with web.db() as session:
         assert session.scalar(select(func.count()).select_from(SyncDeadLetter)) == 0

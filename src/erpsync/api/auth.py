@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from erpsync.crm import tokens, users
 from erpsync.crm.db import begin_write
+from erpsync.crm.texts import _
 from erpsync.settings import Settings
 
 from .dependencies import CurrentUser, DbSession, bearer_token, get_settings
@@ -25,7 +26,7 @@ def create_token(
     begin_write(session)
     user = users.authenticate(session, body.username, body.password)
     if user is None:
-        raise Unauthorized("Wrong user name or password, or the user is deactivated.")
+        raise Unauthorized(_("Wrong user name or password, or the user is deactivated."))
     issued = tokens.issue_token(session, user.id, settings.token_lifetime)
     return TokenReply(access_token=issued.token, expires_at=issued.expires_at)
 

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from erpsync.crm import tokens
+from erpsync.crm.texts import _
 from erpsync.crm.users import UserRecord
 from erpsync.settings import Settings
 from erpsync.web.session import CSRF_HEADER, SESSION_COOKIE, csrf_matches
@@ -56,13 +57,13 @@ def current_user(session: DbSession, token: Annotated[str, Depends(bearer_token)
     # End the read so that a writing endpoint can begin its own transaction as a writer.
     session.commit()
     if user is None:
-        raise Unauthorized("The bearer token is unknown, expired or revoked.")
+        raise Unauthorized(_("The bearer token is unknown, expired or revoked."))
     return user
 
 
 def admin_user(user: Annotated[UserRecord, Depends(current_user)]) -> UserRecord:
     if not user.is_admin:
-        raise Forbidden("Only an administrator may do this.")
+        raise Forbidden(_("Only an administrator may do this."))
     return user
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from erpsync.crm import lists
 from erpsync.crm.catalogue import ListName, list_label
 from erpsync.crm.db import begin_write
+from erpsync.crm.texts import _
 from erpsync.crm.values import INT32_MAX
 
 from .dependencies import AdminUser, CurrentUser, DbSession
@@ -80,5 +81,5 @@ def delete_item(list_name: ListName, item_id: ItemId, user: AdminUser, session: 
 def _item_of(session: DbSession, list_name: ListName, item_id: int) -> lists.ListItemRecord:
     item = lists.get_list_item(session, item_id)
     if item is None or item.list_name != list_name:
-        raise NotFound(f"The {list_name.value} list has no item with id {item_id}.")
+        raise NotFound(_("The %(list)s list has no item with id %(id)s.", list=list_name.value, id=item_id))
     return item

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from erpsync.crm.catalogue import ListName
 from erpsync.crm.lists import ListItemRecord
+from erpsync.crm.texts import _
 from erpsync.crm.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, GroupRecord, UserRecord
 
 __all__ = [
@@ -47,7 +48,7 @@ def _whole_number(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be a whole number")
+        raise ValueError(_("must be a whole number"))
     return value
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from erpsync.crm import tokens, users
 from erpsync.crm.db import begin_write
 from erpsync.crm.errors import RecordNotFound
+from erpsync.crm.texts import _
 from erpsync.crm.values import INT32_MAX
 
 from .dependencies import AdminUser, DbSession
@@ -63,7 +64,7 @@ def update_user(user_id: UserId, body: UserUpdate, admin: AdminUser, session: Db
     """Change a user; a new password or deactivation also revokes the user's tokens. Administrators
     cannot take away their own role or deactivate themselves, so that someone is always left."""
     if user_id == admin.id and (body.is_admin is False or body.is_active is False):
-        raise Conflict("You cannot remove your own administrator role or deactivate yourself.")
+        raise Conflict(_("You cannot remove your own administrator role or deactivate yourself."))
     begin_write(session)
     user = users.update_user(
         session,

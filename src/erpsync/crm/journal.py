@@ -21,6 +21,7 @@ from .catalogue import CrmEntity
 from .db import utcnow
 from .errors import CrmValidationError
 from .models import JournalRow
+from .texts import _
 
 __all__ = [
     "SYSTEM_ORIGIN",
@@ -80,7 +81,7 @@ class Change:
 
 def check_origin(origin: str) -> None:
     if not isinstance(origin, str) or not origin or len(origin) > MAX_ORIGIN_LENGTH:
-        raise CrmValidationError({"origin": f"must be 1 to {MAX_ORIGIN_LENGTH} characters"})
+        raise CrmValidationError({"origin": _("must be 1 to %(max)s characters", max=MAX_ORIGIN_LENGTH)})
 
 
 def write_journal(

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .catalogue import ListName, list_label
+from .catalogue import ListName, list_source_label
 from .errors import CrmConflict, CrmValidationError, RecordNotFound
 from .models import CrmList, ListItem
+from .texts import _
 from .values import is_record_id
 
 __all__ = [
@@ -46,7 +47,7 @@ def ensure_list(session: Session, list_name: ListName | str) -> CrmList:
     name = _list_name(list_name)
     crm_list = session.scalar(select(CrmList).where(CrmList.name == name.value))
     if crm_list is None:
-        crm_list = CrmList(name=name.value, label=list_label(name))
+        crm_list = CrmList(name=name.value, label=list_source_label(name))
         session.add(crm_list)
         session.flush()
     return crm_list
@@ -96,7 +97,8 @@ def add_list_item(
     clean = _item_name(session, crm_list.id, name)
     if rank is None:
         top = session.scalar(select(func.max(ListItem.rank)).where(ListItem.list_id == crm_list.id))
-        rank = 0 if top is None else top + 1
+        # Last, or as last as a rank can be: an item already at the top rank shares it.
+        rank = 0 if top is None else min(top + 1, 2**31 - 1)
     _check_rank(rank)
     item = ListItem(list_id=crm_list.id, name=clean, rank=rank, deleted=False)
     session.add(item)
@@ -131,7 +133,7 @@ def _list_name(list_name: ListName | str) -> ListName:
     try:
         return ListName(list_name)
     except ValueError:
-        raise CrmValidationError({"list": f"there is no list {list_name!r}"}) from None
+        raise CrmValidationError({"list": _("there is no list %(name)r", name=list_name)}) from None
 
 
 def _item(session: Session, item_id: int) -> tuple[ListItem, ListName]:
@@ -153,16 +155,16 @@ def _item_name(session: Session, list_id: int, name: str, renaming: int | None =
     """A valid, stripped item name, unique (case-insensitively) among the list's live items: list
     mapping shows items by name, so two alike would be indistinguishable."""
     if not isinstance(name, str) or not name.strip():
-        raise CrmValidationError({"name": "is required"})
+        raise CrmValidationError({"name": _("is required")})
     clean = name.strip()
     if len(clean) > MAX_ITEM_NAME_LENGTH:
-        raise CrmValidationError({"name": f"is longer than {MAX_ITEM_NAME_LENGTH} characters"})
+        raise CrmValidationError({"name": _("is longer than %(max)s characters", max=MAX_ITEM_NAME_LENGTH)})
     if "\x00" in clean:
-        raise CrmValidationError({"name": "must not contain NUL characters"})
+        raise CrmValidationError({"name": _("must not contain NUL characters")})
     try:
         clean.encode("utf-8")
     except UnicodeEncodeError:
-        raise CrmValidationError({"name": "is not valid Unicode text"}) from None
+        raise CrmValidationError({"name": _("is not valid Unicode text")}) from None
     query = select(ListItem.id).where(
         ListItem.list_id == list_id,
         ListItem.deleted.is_(False),
@@ -171,13 +173,13 @@ def _item_name(session: Session, list_id: int, name: str, renaming: int | None =
     if renaming is not None:
         query = query.where(ListItem.id != renaming)
     if session.scalar(query.limit(1)) is not None:
-        raise CrmConflict({"name": f"the list already has an item {clean!r}"})
+        raise CrmConflict({"name": _("the list already has an item %(name)r", name=clean)})
     return clean
 
 
 def _check_rank(rank: int) -> None:
     if isinstance(rank, bool) or not isinstance(rank, int) or not -(2**31) <= rank < 2**31:
-        raise CrmValidationError({"rank": "must be a 32-bit whole number"})
+        raise CrmValidationError({"rank": _("must be a 32-bit whole number")})
 
 
 def _record(item: ListItem, list_name: ListName) -> ListItemRecord:

@@ -48,6 +48,7 @@ from .lists import (
     set_list_item_rank,
 )
 from .models import Company, Person, Project
+from .texts import _, noun
 from .values import FieldValue, ValueProblem, coerce, is_record_id
 
 __all__ = [
@@ -228,9 +229,9 @@ def search(
     conditions = [*_text_conditions(kind, text, errors), *_filter_conditions(kind, filters or {}, errors)]
     order = _ordering(kind, order_by, errors)
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset < 2**62:
-        errors["offset"] = "must be a whole number of 0 or more"
+        errors["offset"] = _("must be a whole number of 0 or more")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= MAX_PAGE_SIZE:
-        errors["limit"] = f"must be between 1 and {MAX_PAGE_SIZE}"
+        errors["limit"] = _("must be between 1 and %(max)s", max=MAX_PAGE_SIZE)
     if errors:
         raise CrmValidationError(errors)
     query = select(model).where(*conditions)
@@ -246,7 +247,7 @@ def _entity(entity: CrmEntity | str) -> CrmEntity:
     try:
         return CrmEntity(entity)
     except ValueError:
-        raise CrmValidationError({"entity": f"there is no CRM entity {entity!r}"}) from None
+        raise CrmValidationError({"entity": _("there is no CRM entity %(entity)r", entity=entity)}) from None
 
 
 def _check_values(
@@ -256,23 +257,23 @@ def _check_values(
     clean: dict[str, FieldValue] = {}
     by_key = fields_by_key(kind)
     if not isinstance(values, Mapping):
-        errors[label.rstrip(".") or "values"] = "must be a mapping of field keys to values"
+        errors[label.rstrip(".") or "values"] = _("must be a mapping of field keys to values")
         return clean
     for key, value in values.items():
         crm_field = by_key.get(key) if isinstance(key, str) else None
         if crm_field is None:
-            errors[f"{label}{key}"] = f"is not a field of a {kind.value}"
+            errors[f"{label}{key}"] = _("is not a field of a %(kind)s", kind=noun(kind.value))
         elif crm_field.read_only:
-            errors[f"{label}{key}"] = "is read-only"
+            errors[f"{label}{key}"] = _("is read-only")
         else:
             try:
                 clean[key] = coerce(crm_field, value)
             except ValueProblem as problem:
-                errors[f"{label}{key}"] = str(problem)
+                errors[f"{label}{key}"] = problem.args[0]
     if creating:
         for crm_field in fields_of(kind):
             if crm_field.required and crm_field.key not in values:
-                errors[f"{label}{crm_field.key}"] = "is required"
+                errors[f"{label}{crm_field.key}"] = _("is required")
     return clean
 
 
@@ -302,13 +303,19 @@ def _check_links(
                 continue
             item = items.get(cast(int, value))
             if item is None or item.list_name != f.list_name:
-                errors[f"{label}{f.key}"] = f"{value} is not an item of the {f.list_name} list"
+                errors[f"{label}{f.key}"] = _(
+                    "%(value)s is not an item of the %(list)s list", value=value, list=f.list_name
+                )
             elif item.deleted:
-                errors[f"{label}{f.key}"] = f"{item.name!r} is a deleted item of the {f.list_name} list"
+                errors[f"{label}{f.key}"] = _(
+                    "%(item)r is a deleted item of the %(list)s list", item=item.name, list=f.list_name
+                )
         for f in reference_fields:
             value = row.get(f.key)
             if value is not None and f.references is not None and value not in existing[f.references]:
-                errors[f"{label}{f.key}"] = f"there is no {f.references.value} with id {value}"
+                errors[f"{label}{f.key}"] = _(
+                    "there is no %(kind)s with id %(id)s", kind=noun(f.references.value), id=value
+                )
 
 
 def _checked_or_raise(
@@ -464,10 +471,10 @@ def _column(kind: CrmEntity, crm_field: CrmField) -> InstrumentedAttribute[Any]:
 
 def _text_conditions(kind: CrmEntity, text: str, errors: dict[str, str]) -> list[ColumnElement[bool]]:
     if not isinstance(text, str) or len(text) > MAX_SEARCH_LENGTH:
-        errors["text"] = f"must be text of at most {MAX_SEARCH_LENGTH} characters"
+        errors["text"] = _("must be text of at most %(max)s characters", max=MAX_SEARCH_LENGTH)
         return []
     if "\x00" in text:
-        errors["text"] = "must not contain NUL characters"
+        errors["text"] = _("must not contain NUL characters")
         return []
     columns = [_column(kind, each) for each in searchable_fields(kind)]
     conditions: list[ColumnElement[bool]] = []
@@ -484,7 +491,7 @@ def _filter_conditions(
     for key, value in filters.items():
         crm_field = find_field(kind, key)
         if crm_field is None:
-            errors[key] = f"is not a field of a {kind.value}"
+            errors[key] = _("is not a field of a %(kind)s", kind=noun(kind.value))
             continue
         column = _column(kind, crm_field)
         if value is None:
@@ -493,7 +500,7 @@ def _filter_conditions(
         try:
             conditions.append(column == coerce(replace(crm_field, required=False), value))
         except ValueProblem as problem:
-            errors[key] = str(problem)
+            errors[key] = problem.args[0]
     return conditions
 
 
@@ -505,7 +512,9 @@ def _ordering(kind: CrmEntity, order_by: str, errors: dict[str, str]) -> list[Co
         return [model.id.desc() if descending else model.id.asc()]
     crm_field = find_field(kind, key)
     if crm_field is None:
-        errors["order_by"] = f"must be 'id' or a field of a {kind.value}, '-' first for descending"
+        errors["order_by"] = _(
+            "must be 'id' or a field of a %(kind)s, '-' first for descending", kind=noun(kind.value)
+        )
         return []
     column = _column(kind, crm_field)
     return [column.desc() if descending else column.asc(), model.id.desc() if descending else model.id.asc()]

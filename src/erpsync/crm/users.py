@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .errors import CrmConflict, CrmValidationError, RecordNotFound
 from .models import Group, User, group_members
+from .texts import _
 from .values import is_record_id
 
 __all__ = [
@@ -87,7 +88,7 @@ def create_user(
     if errors:
         raise CrmValidationError(errors)
     if get_user_by_username(session, username) is not None:
-        raise CrmConflict({"username": f"the user name {username!r} is taken"})
+        raise CrmConflict({"username": _("the user name %(name)r is taken", name=username)})
     user = User(
         username=username,
         display_name=display.strip(),
@@ -192,7 +193,7 @@ def create_group(session: Session, name: str, description: str | None = None) ->
     if errors:
         raise CrmValidationError(errors)
     if _group_named(session, name.strip()) is not None:
-        raise CrmConflict({"name": f"there is already a group {name.strip()!r}"})
+        raise CrmConflict({"name": _("there is already a group %(name)r", name=name.strip())})
     group = Group(name=name.strip(), description=description or None)
     session.add(group)
     session.flush()
@@ -226,7 +227,7 @@ def update_group(
         raise CrmValidationError(errors)
     existing = _group_named(session, name.strip()) if name is not None else None
     if existing is not None and existing.id != group.id:
-        raise CrmConflict({"name": f"there is already a group {existing.name!r}"})
+        raise CrmConflict({"name": _("there is already a group %(name)r", name=existing.name)})
     if name is not None:
         group.name = name.strip()
     if description is not None:
@@ -327,37 +328,39 @@ def _group_named(session: Session, name: str) -> Group | None:
 
 def _check_username(username: str, errors: dict[str, str]) -> None:
     if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
-        errors["username"] = "must be 1 to 100 letters, digits or . _ @ -, starting with a letter or digit"
+        errors["username"] = _("must be 1 to 100 letters, digits or . _ @ -, starting with a letter or digit")
 
 
 def _check_password(password: str, errors: dict[str, str]) -> None:
     if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        errors["password"] = f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        errors["password"] = _(
+            "must be %(min)s to %(max)s characters", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+        )
         return
     try:
         password.encode("utf-8")
     except UnicodeEncodeError:
-        errors["password"] = "is not valid Unicode text"  # noqa: S105 - a message, not a password
+        errors["password"] = _("is not valid Unicode text")
 
 
 def _check_language(language: str, errors: dict[str, str]) -> None:
     # Empty: none chosen, the browser's language applies.
     if not isinstance(language, str) or (language and not LANGUAGE_PATTERN.fullmatch(language)):
-        errors["language"] = "must be a language code such as 'en' or 'nb-NO', or empty"
+        errors["language"] = _("must be a language code such as 'en' or 'nb-NO', or empty")
 
 
 def _check_text(key: str, value: str, max_length: int, errors: dict[str, str], required: bool = True) -> None:
     if not isinstance(value, str):
-        errors[key] = "must be text"
+        errors[key] = _("must be text")
         return
     if required and not value.strip():
-        errors[key] = "is required"
+        errors[key] = _("is required")
     elif len(value.strip()) > max_length:
-        errors[key] = f"is longer than {max_length} characters"
+        errors[key] = _("is longer than %(max)s characters", max=max_length)
     elif "\x00" in value:
-        errors[key] = "must not contain NUL characters"
+        errors[key] = _("must not contain NUL characters")
     else:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            errors[key] = "is not valid Unicode text"
+            errors[key] = _("is not valid Unicode text")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .catalogue import CrmField, FieldKind
+from .texts import _
 
 __all__ = ["INT32_MAX", "INT32_MIN", "FieldValue", "ValueProblem", "coerce", "is_record_id"]
 
@@ -37,9 +38,9 @@ def coerce(crm_field: CrmField, value: Any) -> FieldValue:
     """
     if value is None:
         if crm_field.kind is FieldKind.checkbox:
-            raise ValueProblem("must be true or false")
+            raise ValueProblem(_("must be true or false"))
         if crm_field.required:
-            raise ValueProblem("is required")
+            raise ValueProblem(_("is required"))
         return None
     match crm_field.kind:
         case FieldKind.text:
@@ -50,61 +51,61 @@ def coerce(crm_field: CrmField, value: Any) -> FieldValue:
             return _double(value)
         case FieldKind.checkbox:
             if not isinstance(value, bool):
-                raise ValueProblem("must be true or false")
+                raise ValueProblem(_("must be true or false"))
             return value
         case FieldKind.date:
             return _date(value)
         case FieldKind.list:
             if not is_record_id(value):
-                raise ValueProblem("must be the id of a list item")
+                raise ValueProblem(_("must be the id of a list item"))
             return int(value)
     raise AssertionError(crm_field.kind)  # pragma: no cover - every kind is handled above
 
 
 def _text(crm_field: CrmField, value: Any) -> str | None:
     if not isinstance(value, str):
-        raise ValueProblem("must be text")
+        raise ValueProblem(_("must be text"))
     if value == "":
         if crm_field.required:
-            raise ValueProblem("is required")
+            raise ValueProblem(_("is required"))
         return None
     if crm_field.max_length is not None and len(value) > crm_field.max_length:
-        raise ValueProblem(f"is longer than {crm_field.max_length} characters")
+        raise ValueProblem(_("is longer than %(max)s characters", max=crm_field.max_length))
     if "\x00" in value:
-        raise ValueProblem("must not contain NUL characters")
+        raise ValueProblem(_("must not contain NUL characters"))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueProblem("is not valid Unicode text") from None
+        raise ValueProblem(_("is not valid Unicode text")) from None
     return value
 
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueProblem("must be a whole number")
+        raise ValueProblem(_("must be a whole number"))
     if not INT32_MIN <= value <= INT32_MAX:
-        raise ValueProblem(f"must be between {INT32_MIN} and {INT32_MAX}")
+        raise ValueProblem(_("must be between %(low)s and %(high)s", low=INT32_MIN, high=INT32_MAX))
     return value
 
 
 def _double(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueProblem("must be a number")
+        raise ValueProblem(_("must be a number"))
     try:
         number = float(value)
     except OverflowError:
-        raise ValueProblem("is too large") from None
+        raise ValueProblem(_("is too large")) from None
     if not math.isfinite(number):
-        raise ValueProblem("must be a finite number")
+        raise ValueProblem(_("must be a finite number"))
     return number
 
 
 def _date(value: Any) -> datetime:
     if not isinstance(value, datetime):
-        raise ValueProblem("must be a date-time")
+        raise ValueProblem(_("must be a date-time"))
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise ValueProblem("is out of range") from None
+        raise ValueProblem(_("is out of range")) from None

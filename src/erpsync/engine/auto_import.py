@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from erpsync.crm.db import begin_write
+from erpsync.crm.texts import _, is_message
 from erpsync.hub.models import ErpActorTypeMapping, ErpConnection
 from erpsync.hub.service import Hub
 from erpsync.hub.synclog import LogEntry, write_log
 from erpsync.protocol import ErpActor
 
-from .importing import create_from_actors
+from .importing import ALREADY_LINKED, create_from_actors
 from .plan import ConnectionPlan, TypePlan
 
 __all__ = ["import_new_actors"]
@@ -38,10 +39,10 @@ def import_new_actors(hub: Hub, plan: ConnectionPlan, tp: TypePlan, actors: Sequ
                 kind="warning",
                 erp_actor_type=tp.erp_actor_type,
                 erp_key=erp_key,
-                message=f"Not imported: {reason}.",
+                message=_("Not imported: %(reason)s.", reason=reason),
             )
             for erp_key, reason in result.skipped
-            if reason != "already linked"
+            if not is_message(reason, ALREADY_LINKED)
         ]
         write_log(session, log)
         session.commit()

@@ -36,10 +36,12 @@ from erpsync.crm.errors import CrmValidationError, RecordNotFound
 from erpsync.crm.journal import connection_origin
 from erpsync.crm.models import Company, Person, Project
 from erpsync.crm.store import Record
+from erpsync.crm.texts import _, in_every_language
 from erpsync.hub.field_values import crm_display, crm_item_names, erp_display
 from erpsync.hub.models import ErpLink
-from erpsync.hub.service import Hub
+from erpsync.hub.service import Hub, connector_problem
 from erpsync.hub.synclog import LogEntry, write_log
+from erpsync.i18n import lazy_gettext
 from erpsync.protocol import ConnectorError, ErpActor, FailureKind, call
 from erpsync.protocol.errors import ConnectorReplyError
 from erpsync.protocol.timestamps import latest
@@ -64,7 +66,7 @@ __all__ = [
 #: Actors per SaveActors call.
 SAVE_CHUNK = 1000
 _IN_CHUNK = 500
-_RETRY_NOW = "Changed in the CRM while it was being synced; decided again from fresh values."
+_RETRY_NOW = lazy_gettext("Changed in the CRM while it was being synced; decided again from fresh values.")
 
 
 class ConnectionFailure(Exception):
@@ -166,7 +168,7 @@ def dead_letter(
         )
         session.add(row)
     row.direction = direction
-    row.reason = reason[:2000]
+    row.reason = in_every_language(reason)[:2000]
     if not retry_now:
         row.attempts = (row.attempts or 0) + 1
     row.next_attempt_at = now if retry_now else now + backoff(row.attempts)
@@ -186,6 +188,8 @@ class _Decided:
     parent: tuple[str, str] | None = None
     saved_last_modified: str = ""
     failure: str = ""
+    #: ``failure`` says why the record was left out this time, not why it failed.
+    skipped: bool = False
 
 
 _MODELS: dict[CrmEntity, type[Company] | type[Person] | type[Project]] = {
@@ -274,7 +278,8 @@ def _attach_parents(session: Session, plan: ConnectionPlan, decided: list[_Decid
                     d.resolution.base[key] = d.pair.link.base[key]
             d.resolution.changes = [c for c in d.resolution.changes if c.target_is_crm]
             d.resolution.erp_values = {}
-            d.failure = "skipped: the person's company is not linked in this connection"
+            d.failure = _("Skipped: the person's company is not linked in this connection")
+            d.skipped = True
         else:
             d.parent = parent
 
@@ -289,20 +294,22 @@ def _send_save(hub: Hub, plan: ConnectionPlan, actors: list[ErpActor]) -> list[t
             # The batch was refused for one actor's sake: save them one by one to find which.
             return [each for actor in actors for each in _send_save(hub, plan, [actor])]
         if exc.failure_kind is FailureKind.actor:
-            return [(None, str(exc))]
-        raise ConnectionFailure(f"SaveActors failed: {exc}") from exc
+            return [(None, connector_problem(exc))]
+        raise ConnectionFailure(_("SaveActors failed: %(reason)s", reason=connector_problem(exc))) from exc
     except ConnectorError as exc:
-        raise ConnectionFailure(f"SaveActors failed: {exc}") from exc
+        raise ConnectionFailure(_("SaveActors failed: %(reason)s", reason=connector_problem(exc))) from exc
     if reply.actor_results is not None:
         if len(reply.actor_results) != len(actors):
             raise ConnectionFailure(
-                "SaveActors answered with a different number of results than actors sent."
+                _("SaveActors answered with a different number of results than actors sent.")
             )
         results: list[tuple[ErpActor | None, str]] = []
         for result in reply.actor_results:
             if result.failed:
-                reason = result.user_explanation or result.tech_explanation or result.error_code or "refused"
-                results.append((None, f"The ERP refused the values: {reason}"))
+                reason = (
+                    result.user_explanation or result.tech_explanation or result.error_code or _("refused")
+                )
+                results.append((None, _("The ERP refused the values: %(reason)s", reason=reason)))
             else:
                 results.append((result.actor, ""))
         return results
@@ -312,7 +319,7 @@ def _send_save(hub: Hub, plan: ConnectionPlan, actors: list[ErpActor]) -> list[t
     return [
         (saved[actor.erp_key], "")
         if actor.erp_key in saved
-        else (None, "The ERP did not confirm saving this actor; it will be checked again.")
+        else (None, _("The ERP did not confirm saving this actor; it will be checked again."))
         for actor in actors
     ]
 
@@ -374,13 +381,17 @@ def _log_entries(
         if change.conflict:
             if change.target_is_crm:
                 losing = crm_display(change.losing_value, f.crm_field.kind, names)
-                message = (
-                    f"Both sides changed {f.label}; the ERP's value won (policy {plan.conflict_policy})."
+                message: str = _(
+                    "Both sides changed %(field)s; the ERP's value won (policy %(policy)s).",
+                    field=f.label,
+                    policy=plan.conflict_policy,
                 )
             else:
                 losing = erp_display(str(change.losing_value or ""), f.erp_type)
-                message = (
-                    f"Both sides changed {f.label}; the CRM's value won (policy {plan.conflict_policy})."
+                message = _(
+                    "Both sides changed %(field)s; the CRM's value won (policy %(policy)s).",
+                    field=f.label,
+                    policy=plan.conflict_policy,
                 )
             entries.append(
                 LogEntry(
@@ -422,7 +433,8 @@ def _write_crm(session: Session, plan: ConnectionPlan, tp: TypePlan, decided: li
             with session.begin_nested():
                 store.update(session, tp.entity, d.record.id, d.resolution.crm_values, origin)
         except (CrmValidationError, RecordNotFound) as exc:
-            d.failure = f"The CRM refused the values: {exc}"
+            problem = exc.text if isinstance(exc, CrmValidationError) else exc.message
+            d.failure = _("The CRM refused the values: %(problem)s", problem=problem)
 
 
 def _write(
@@ -469,7 +481,7 @@ def _write(
         resolved: list[LinkRef] = []
         for d in decided:
             link = d.pair.link
-            if d.failure and not d.failure.startswith("skipped"):
+            if d.failure and not d.skipped:
                 outcome.failed[link.id] = d.failure
                 dead_letter(session, plan, link, d.failure)
                 entries.append(
@@ -493,7 +505,7 @@ def _write(
                         crm_record_id=link.record_id,
                         erp_actor_type=link.erp_actor_type,
                         erp_key=link.erp_key,
-                        message=d.failure.capitalize(),
+                        message=d.failure,
                     )
                 )
             last_modified = latest(link.last_modified, d.pair.actor.last_modified, d.saved_last_modified)
@@ -506,7 +518,7 @@ def _write(
             if d.resolution.changes:
                 outcome.changed += 1
             if link.id in raced:
-                dead_letter(session, plan, link, _RETRY_NOW, retry_now=True)
+                dead_letter(session, plan, link, _(_RETRY_NOW), retry_now=True)
             else:
                 resolved.append(link)
         update_rows(session, cast(Table, ErpLink.__table__), link_updates)

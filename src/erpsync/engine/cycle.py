@@ -30,6 +30,8 @@ from sqlalchemy import func, select
 
 from erpsync.crm.db import begin_write, utcnow
 from erpsync.crm.journal import last_journal_seq
+from erpsync.crm.texts import _, in_every_language
+from erpsync.hub.conversion import problem_text
 from erpsync.hub.models import ErpConnection
 from erpsync.hub.priorities import configuration_row, normalised_priorities
 from erpsync.hub.service import Hub
@@ -115,9 +117,9 @@ def begin_cycle(
         plan = load_plan(session, connection_id)
         skipped = ""
         if plan is None:
-            skipped = f"Connection {connection_id} does not exist."
+            skipped = _("Connection %(id)s does not exist.", id=connection_id)
         elif not plan.active:
-            skipped = f"{plan.name} is not active."
+            skipped = _("%(connection)s is not active.", connection=plan.name)
         if plan is None and session.get(ErpConnection, connection_id) is None:
             return CycleStart(0, [], skipped)
         row = SyncCycle(
@@ -128,7 +130,7 @@ def begin_cycle(
             journal_upto=last_journal_seq(session),
             state="skipped" if skipped else "running",
             finished_at=utcnow() if skipped else None,
-            message=skipped,
+            message=in_every_language(skipped),
         )
         session.add(row)
         session.flush()
@@ -151,7 +153,7 @@ def finish_cycle(hub: Hub, cycle_id: int, error: str = "") -> CycleReport:
             row.state = "failed" if error else "ok"
             row.finished_at = now
             if error:
-                row.message = error[:2000]
+                row.message = in_every_language(error)[:2000]
                 write_log(
                     session, [LogEntry(connection_id=row.connection_id, kind="error", message=row.message)]
                 )
@@ -161,7 +163,8 @@ def finish_cycle(hub: Hub, cycle_id: int, error: str = "") -> CycleReport:
                     .select_from(SyncDeadLetter)
                     .where(SyncDeadLetter.connection_id == row.connection_id, SyncDeadLetter.attempts > 0)
                 )
-                row.message = f"{dead} record(s) waiting in the dead letters." if dead else ""
+                waiting = _("%(count)s record(s) waiting in the dead letters.", count=dead)
+                row.message = in_every_language(waiting) if dead else ""
                 connection = session.get(ErpConnection, row.connection_id)
                 if connection is not None:
                     connection.last_sync = now
@@ -198,10 +201,14 @@ def run_cycle(
             while not run_unit_page(hub, start.cycle_id, unit, plan):
                 pass
     except ConnectionFailure as exc:
-        error = str(exc)
+        error = problem_text(exc)
     except Exception as exc:
         log.exception("sync cycle %s of connection %s failed", start.cycle_id, connection_id)
-        finish_cycle(hub, start.cycle_id, f"Internal error: {type(exc).__name__}: {exc}")
+        finish_cycle(
+            hub,
+            start.cycle_id,
+            _("Internal error: %(error)s: %(detail)s", error=type(exc).__name__, detail=str(exc)),
+        )
         raise
     return finish_cycle(hub, start.cycle_id, error)
 

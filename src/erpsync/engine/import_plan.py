@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any, NamedTuple
 
 from erpsync.crm.catalogue import CrmEntity, FieldKind, fields_of
+from erpsync.crm.texts import _, every_language, in_every_language, joined, noun
 from erpsync.crm.values import FieldValue, ValueProblem, coerce, is_record_id
-from erpsync.hub.conversion import Untranslatable, crm_to_erp, erp_to_crm, is_blank
+from erpsync.hub.conversion import Untranslatable, crm_to_erp, erp_to_crm, is_blank, problem_text, unreadable
 from erpsync.hub.field_values import MappedField, crm_display, normal_erp
 from erpsync.hub.synclog import LogEntry
+from erpsync.i18n import lazy_gettext
 from erpsync.protocol import ErpActor, FieldType
 from erpsync.protocol.codec import ValueError_, parse_lenient
 
@@ -275,13 +278,17 @@ def _crm_value(f: MappedField, text: str, usable_items: Collection[int]) -> tupl
     try:
         value = coerce(crm_field, erp_to_crm(text, f.erp_type, crm_field.kind, f.list_to_crm))
     except Untranslatable as exc:
-        return None, str(exc)
+        return None, problem_text(exc)
     except ValueProblem as exc:
-        return None, f"the value {exc}"
+        return None, _("the value %(problem)s", problem=problem_text(exc))
     except (ValueError, TypeError):
-        return None, f"{text!r} cannot be read as a {f.erp_type.value} value"
+        return None, unreadable(text, f.erp_type)
     if crm_field.kind is FieldKind.list and value is not None and value not in usable_items:
-        return None, f"the CRM list item {value} is deleted or not in the {crm_field.list_name} list"
+        return None, _(
+            "the CRM list item %(item)s is deleted or not in the %(list)s list",
+            item=value,
+            list=crm_field.list_name,
+        )
     return value, ""
 
 
@@ -329,7 +336,7 @@ def read_actor(rules: FieldRules, actor: ErpActor) -> ReadActor:
         if problem:
             f = reader.field
             if f.to_crm and key not in values:
-                problems.append(FieldProblem(f.erp_key, key, f"{f.label}: {problem}"))
+                problems.append(FieldProblem(f.erp_key, key, joined(": ", (f.label, problem))))
             continue
         if key not in as_crm:
             as_crm[key] = value
@@ -443,8 +450,11 @@ def _missing_required(rules: FieldRules, read: ReadActor) -> str:
     for key, label in rules.required:
         if is_blank(read.values.get(key)):
             problem = next((p.message for p in read.problems if p.crm_field_key == key), "")
-            detail = f" ({problem})" if problem else ""
-            return f"{label} is empty{detail}; the CRM requires it"
+            if problem:
+                return _(
+                    "%(field)s is empty (%(problem)s); the CRM requires it", field=label, problem=problem
+                )
+            return _("%(field)s is empty; the CRM requires it", field=label)
     return ""
 
 
@@ -499,7 +509,7 @@ def plan_row(
             **common,
             action=RowAction.skip,
             crm_record_id=match.record_id,
-            reason=f"duplicate of {rules.entity.value} {match.record_id}",
+            reason=_("duplicate of %(kind)s %(id)s", kind=noun(rules.entity.value), id=match.record_id),
         )
     written = _to_write(settings, rules, read.values, record)
     changes = tuple(_change(rules, key, record.get(key), value) for key, value in written.items())
@@ -536,18 +546,35 @@ def log_rows(
     out, for a row that was imported as ``record_id`` (tuples: an import makes several per actor)."""
     head = (connection_id,)
     tail = (source, entity.value, record_id, actor_type, row.erp_key)
-    verb = "Created from" if row.action is _NEW else "Linked to"
-    link = f"{verb} {actor_type} {row.erp_key} by import."
+    link = _link_message(row.action is _NEW)(type=actor_type, key=row.erp_key)
     rows: list[LogRow] = [(*head, "link", *tail, "", "", None, "", "", link)]
     rows.extend(
         (*head, "change", *tail, c.erp_field_key, c.crm_field_key, True, c.old_value, c.new_value, "")
         for c in row.changes
     )
     rows.extend(
-        (*head, "warning", *tail, p.erp_field_key, p.crm_field_key, None, "", "", p.message)
+        (
+            *head,
+            "warning",
+            *tail,
+            p.erp_field_key,
+            p.crm_field_key,
+            None,
+            "",
+            "",
+            in_every_language(p.message),
+        )
         for p in row.warnings
     )
     return rows
+
+
+@cache
+def _link_message(created: bool) -> Callable[..., str]:
+    """The link entry's message, kept in every language (a maker: an import writes one per actor)."""
+    if created:
+        return every_language(lazy_gettext("Created from %(type)s %(key)s by import."))
+    return every_language(lazy_gettext("Linked to %(type)s %(key)s by import."))
 
 
 def log_entries(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
@@ -36,6 +37,7 @@ from erpsync.crm.errors import CrmValidationError, RecordNotFound
 from erpsync.crm.lists import list_items_by_id
 from erpsync.crm.models import Company, Person, Project
 from erpsync.crm.store import connection_origin
+from erpsync.crm.texts import _, noun
 from erpsync.hub.erp_tab import active_mappings
 from erpsync.hub.errors import ConnectorFailed, InvalidInput, NotFound, Refused
 from erpsync.hub.field_values import MappedField, crm_entity_of, erp_field_type, erp_fields_of, mapped_fields
@@ -45,6 +47,7 @@ from erpsync.hub.searching import OPERATORS, check_restrictions
 from erpsync.hub.service import Hub, connector_call
 from erpsync.hub.synclog import LogEntry
 from erpsync.hub.transactions import reading, writing
+from erpsync.i18n import lazy_gettext
 from erpsync.protocol import Capability, ConnectorClient, ErpActor, ErrorCode, SearchRestriction, call
 
 from .gc_pause import gc_paused
@@ -93,6 +96,8 @@ MAX_KEYS = 10_000
 #: The most ERP keys one import may leave out (rows unticked in the preview).
 MAX_EXCLUDED = 100_000
 SOURCE = "import"
+#: Why an actor already linked in the connection is not imported (auto import leaves it unsaid).
+ALREADY_LINKED = lazy_gettext("already linked")
 _IN_CHUNK = 1_000
 
 _MODELS: Mapping[CrmEntity, type[Company | Person | Project]] = {
@@ -226,7 +231,11 @@ def _import_mapping(session: Session, connection: ErpConnection, actor_type: str
     )
     if mapping is None or crm_entity_of(mapping) is None:
         raise NotFound(
-            f"{connection.display_name} has no active actor type mapping for {actor_type!r} to import from."
+            _(
+                "%(connection)s has no active actor type mapping for %(type)r to import from.",
+                connection=connection.display_name,
+                type=actor_type,
+            )
         )
     return mapping
 
@@ -235,13 +244,15 @@ def _check_selection(selection: ImportSelection) -> None:
     modes = [bool(selection.erp_keys), bool(selection.restrictions), selection.all_actors]
     if sum(modes) != 1:
         raise InvalidInput(
-            "Choose the actors to import one way.",
-            {"Selection": "give ErpKeys, Restrictions or AllActors: exactly one of them"},
+            _("Choose the actors to import one way."),
+            {"Selection": _("give ErpKeys, Restrictions or AllActors: exactly one of them")},
         )
     if len(selection.erp_keys) > MAX_KEYS:
-        raise InvalidInput("Too many actors chosen.", {"ErpKeys": f"at most {MAX_KEYS} keys per import"})
+        raise InvalidInput(
+            _("Too many actors chosen."), {"ErpKeys": _("at most %(max)s keys per import", max=MAX_KEYS)}
+        )
     if any(not key or "\x00" in key for key in selection.erp_keys):
-        raise InvalidInput("Some ErpKeys are empty.", {"ErpKeys": "every key must be non-empty text"})
+        raise InvalidInput(_("Some ErpKeys are empty."), {"ErpKeys": _("every key must be non-empty text")})
 
 
 def _normal_settings(settings: ImportSettings, entity: CrmEntity) -> ImportSettings:
@@ -251,17 +262,26 @@ def _normal_settings(settings: ImportSettings, entity: CrmEntity) -> ImportSetti
         match = MatchField(settings.match)
     except ValueError:
         match = MatchField.none
-        errors["Match"] = f"{settings.match!r} is not a match field"
+        errors["Match"] = _("%(value)r is not a match field", value=settings.match)
     try:
         action = DuplicateAction(settings.action)
     except ValueError:
         action = DuplicateAction.add
-        errors["Action"] = f"{settings.action!r} is not one of {', '.join(a.value for a in DuplicateAction)}"
+        errors["Action"] = _(
+            "%(value)r is not one of %(choices)s",
+            value=settings.action,
+            choices=", ".join(a.value for a in DuplicateAction),
+        )
     if match not in MATCH_KEYS[entity] and "Match" not in errors:
         choices = ", ".join(m.value for m in MATCH_KEYS[entity])
-        errors["Match"] = f"a {entity.value} is matched by one of {choices}, not {match.value}"
+        errors["Match"] = _(
+            "a %(kind)s is matched by one of %(choices)s, not %(match)s",
+            kind=noun(entity.value),
+            choices=choices,
+            match=match.value,
+        )
     if errors:
-        raise InvalidInput("The import settings cannot be used.", errors)
+        raise InvalidInput(_("The import settings cannot be used."), errors)
     return replace(settings, match=match, action=action)
 
 
@@ -275,26 +295,35 @@ def _check_settings(
     errors: dict[str, str] = {}
     if settings.matching and settings.match is MatchField.id:
         if not settings.id_field:
-            errors["IdField"] = "name the ERP field that holds the CRM record id"
+            errors["IdField"] = _("name the ERP field that holds the CRM record id")
         elif settings.id_field not in erp_keys:
-            errors["IdField"] = f"{settings.id_field!r} is not a field of {actor_type}"
+            errors["IdField"] = _(
+                "%(key)r is not a field of %(type)s", key=settings.id_field, type=actor_type
+            )
     elif settings.matching:
         mapped = {f.crm_field.key for f in fields}
         for crm_key in MATCH_KEYS[entity][settings.match]:
             if crm_key not in mapped:
                 label = find_field(entity, crm_key)
-                errors["Match"] = (
-                    f"no field of {actor_type} is mapped to the CRM field {label.label if label else crm_key}"
+                errors["Match"] = _(
+                    "no field of %(type)s is mapped to the CRM field %(field)s",
+                    type=actor_type,
+                    field=label.label if label else crm_key,
                 )
     if errors:
-        raise InvalidInput("The import settings cannot be used.", errors)
+        raise InvalidInput(_("The import settings cannot be used."), errors)
     written = {f.crm_field.key for f in fields if f.to_crm}
     missing = [key for key in required_crm_fields(entity) if key not in written]
     if missing or not written:
-        names = ", ".join(missing) or "any field"
+        names = ", ".join(missing) or _("any field")
         raise Refused(
-            f"No field of {actor_type} is synced into the CRM's {names}, which a new {entity.value} needs.",
-            [f"Map a field of {actor_type} to it, synced to the CRM, and try again."],
+            _(
+                "No field of %(type)s is synced into the CRM's %(fields)s, which a new %(kind)s needs.",
+                type=actor_type,
+                fields=names,
+                kind=noun(entity.value),
+            ),
+            [_("Map a field of %(type)s to it, synced to the CRM, and try again.", type=actor_type)],
         )
 
 
@@ -473,12 +502,19 @@ def _pages(job: _Job, selection: ImportSelection, excluded: frozenset[str]) -> I
 def _ahead(pages: Iterator[_Page]) -> Iterator[_Page]:
     """The pages, each fetched by a worker thread while the caller handles the one before."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="erp-import") as worker:
-        pending = worker.submit(next, pages, None)
+        # In the caller's context, so that what it says comes in the caller's language (one fetch
+        # runs at a time, so the one copy is never entered twice at once).
+        context = copy_context()
+
+        def fetch() -> _Page | None:
+            return context.run(next, pages, None)
+
+        pending = worker.submit(fetch)
         while True:
             page = pending.result()
             if page is None:
                 return
-            pending = worker.submit(next, pages, None)
+            pending = worker.submit(fetch)
             yield page
 
 
@@ -612,14 +648,27 @@ def _matches(
             other = memory.claimed[ids[0]]
             matches[erp_key] = Match(
                 record_id=ids[0],
-                error=f"duplicate of {entity.value} {ids[0]}, which {target.actor_type} {other} matches too",
+                error=_(
+                    "duplicate of %(kind)s %(id)s, which %(type)s %(key)s matches too",
+                    kind=noun(entity.value),
+                    id=ids[0],
+                    type=target.actor_type,
+                    key=other,
+                ),
             )
         else:
             linked_type, linked_key = linked[ids[0]]
             matches[erp_key] = Match(
                 record_id=ids[0],
-                error=f"duplicate of {entity.value} {ids[0]}, which is already linked to "
-                f"{linked_type} {linked_key} in {target.connection_name}",
+                error=_(
+                    "duplicate of %(kind)s %(id)s, which is already linked to %(type)s %(key)s in "
+                    "%(connection)s",
+                    kind=noun(entity.value),
+                    id=ids[0],
+                    type=linked_type,
+                    key=linked_key,
+                    connection=target.connection_name,
+                ),
             )
     records = store.get_many(session, entity, set(chosen.values()))
     for erp_key, record_id in chosen.items():
@@ -647,11 +696,11 @@ def _plan_page(
                 actor.erp_key,
                 RowAction.skip,
                 linked[actor.erp_key][1],
-                "already linked",
+                _(ALREADY_LINKED),
             )
         elif persons and company is None:
             early[actor.erp_key] = ImportRow(
-                actor.erp_key, actor.erp_key, RowAction.skip, reason="company not linked"
+                actor.erp_key, actor.erp_key, RowAction.skip, reason=_("company not linked")
             )
         else:
             reads.append((read_actor(target.rules, actor), company))
@@ -674,7 +723,12 @@ def _plan_page(
         if row.action is RowAction.new and erp_key in keys:
             earlier = memory.new_keys.setdefault(keys[erp_key], erp_key)
             if earlier != erp_key:  # two actors would be one record's duplicates: the first only
-                reason = f"same {target.settings.match.value} as {target.actor_type} {earlier}, which is new"
+                reason = _(
+                    "same %(match)s as %(type)s %(key)s, which is new",
+                    match=target.settings.match.value,
+                    type=target.actor_type,
+                    key=earlier,
+                )
                 row = ImportRow(erp_key, row.display_name, RowAction.error, reason=reason)
         planned[erp_key] = row
     return [early.get(actor.erp_key) or planned[actor.erp_key] for actor in unique]
@@ -698,8 +752,8 @@ def _refusals(exc: CrmValidationError) -> dict[str, str]:
     """``"<label>.<field>": message`` → label → first message."""
     found: dict[str, str] = {}
     for key, message in exc.errors.items():
-        label, _, crm_key = key.partition(".")
-        found.setdefault(label, f"the CRM refused {crm_key}: {message}")
+        label, _dot, crm_key = key.partition(".")
+        found.setdefault(label, _("the CRM refused %(field)s: %(problem)s", field=crm_key, problem=message))
     return found
 
 
@@ -731,7 +785,7 @@ def _update(session: Session, target: _Target, rows: list[ImportRow], written: _
         except CrmValidationError as exc:
             bad = _refusals(exc)
         except RecordNotFound as exc:
-            bad = {str(exc.record_id): f"the CRM record {exc.record_id} is gone"}
+            bad = {str(exc.record_id): _("the CRM record %(id)s is gone", id=exc.record_id)}
         else:
             written.rows.extend((row, cast(int, row.crm_record_id)) for row in rows)
             return
@@ -810,16 +864,16 @@ def _engine_running(session: Session) -> bool:
 
 def _engine_on() -> Refused:
     return Refused(
-        "Automatic sync is on: switch it off before importing from the ERP.",
-        ["The import and the sync engine would write the same records; turn the engine Off first."],
+        _("Automatic sync is on: switch it off before importing from the ERP."),
+        [_("The import and the sync engine would write the same records; turn the engine Off first.")],
     )
 
 
 def _page_rows(page: _Page) -> list[ImportRow]:
     """Rows for the chosen keys a page did not bring: missing in the ERP, or left out."""
     return [
-        *(ImportRow(key, key, RowAction.error, reason="not found in the ERP") for key in page.missing),
-        *(ImportRow(key, key, RowAction.skip, reason="left out") for key in page.excluded),
+        *(ImportRow(key, key, RowAction.error, reason=_("not found in the ERP")) for key in page.missing),
+        *(ImportRow(key, key, RowAction.skip, reason=_("left out")) for key in page.excluded),
     ]
 
 
@@ -877,7 +931,9 @@ def apply_import(
     """Import the selected actors (module docstring); refused while automatic sync is on."""
     excluded = frozenset(excluded_keys)
     if len(excluded) > MAX_EXCLUDED:
-        raise InvalidInput("Too many keys left out.", {"ExcludedKeys": f"at most {MAX_EXCLUDED} keys"})
+        raise InvalidInput(
+            _("Too many keys left out."), {"ExcludedKeys": _("at most %(max)s keys", max=MAX_EXCLUDED)}
+        )
     job = _prepare(hub, selection, settings or ImportSettings())
     target = job.target
     with reading(hub) as session:
@@ -912,9 +968,9 @@ def _add(result: ImportResult, written: _Written, page: _Page) -> None:
                 result.unchanged.append(record_id)
         result.warnings += len(row.warnings)
     result.skipped.update(written.skipped)
-    result.skipped.update((key, "left out") for key in page.excluded)
+    result.skipped.update((key, _("left out")) for key in page.excluded)
     result.errors.update(written.refused)
-    result.errors.update((key, "not found in the ERP") for key in page.missing)
+    result.errors.update((key, _("not found in the ERP")) for key in page.missing)
 
 
 # --- for the sync engine ---------------------------------------------------------------------------
@@ -933,7 +989,7 @@ def create_from_actors(
     company linked in the connection; actors already linked are skipped. The caller writes ``log``."""
     entity = crm_entity_of(mapping)
     if entity is None:
-        return CreatedFromActors([], [(a.erp_key, "actor type not synced") for a in actors], [])
+        return CreatedFromActors([], [(a.erp_key, _("actor type not synced")) for a in actors], [])
     target = _Target(
         connection_id=connection.id,
         connection_name=connection.display_name,

@@ -17,9 +17,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 
+from erpsync import i18n
 from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import begin_write, utcnow
-from erpsync.hub.engine_settings import EngineStatus, engine_status, timespan
+from erpsync.crm.texts import _, noun, shown
+from erpsync.hub.engine_settings import EngineStatus, engine_status
 from erpsync.hub.errors import InvalidInput, NotFound, Refused
 from erpsync.hub.models import ErpConnection, ErpLink, ErpSyncLog
 from erpsync.hub.priorities import configuration_row
@@ -78,14 +80,25 @@ def _summary(reports: Sequence[CycleReport], names: dict[int, str]) -> Operation
     failed = [r for r in reports if not r.ok]
     changed = sum(r.pulled + r.pushed for r in reports)
     problems = sum(r.failed for r in reports)
-    parts = [f"{len(reports)} connection(s) synced, {changed} record change(s)"]
     if problems:
-        parts.append(f"{problems} record(s) sent to the dead letters")
-    text = ", ".join(parts) + "."
-    if failed:
-        text += " Failed: " + "; ".join(
-            f"{names.get(r.connection_id, r.connection_id)}: {r.message}" for r in failed
+        text = _(
+            "%(connections)s connection(s) synced, %(changes)s record change(s), %(problems)s record(s) sent "
+            "to the dead letters.",
+            connections=len(reports),
+            changes=changed,
+            problems=problems,
         )
+    else:
+        text = _(
+            "%(connections)s connection(s) synced, %(changes)s record change(s).",
+            connections=len(reports),
+            changes=changed,
+        )
+    if failed:
+        failures = "; ".join(
+            f"{names.get(r.connection_id, r.connection_id)}: {shown(r.message)}" for r in failed
+        )
+        text = _("%(summary)s Failed: %(failures)s", summary=text, failures=failures)
     return OperationResult(not failed, text, list(reports), "" if not failed else "SyncFailed")
 
 
@@ -106,7 +119,10 @@ def sync_all(hub: Hub, runner: CycleRunner, force: bool = False) -> OperationRes
         if not running:
             return OperationResult(
                 False,
-                "Automatic sync is switched off, so SyncAll does nothing; use ForceSyncAll to sync anyway.",
+                _(
+                    "Automatic sync is switched off, so SyncAll does nothing; use ForceSyncAll to sync "
+                    "anyway."
+                ),
                 error_code="EngineOff",
             )
     reports = [runner(each, "force" if force else "sync", {}) for each in cycle_connections(hub)]
@@ -115,7 +131,7 @@ def sync_all(hub: Hub, runner: CycleRunner, force: bool = False) -> OperationRes
 
 def _records_of_links(hub: Hub, link_ids: Sequence[int]) -> list[tuple[str, int]]:
     if len(link_ids) > MAX_RECORDS:
-        raise InvalidInput("Too many records.", {"InternalKeyIds": f"at most {MAX_RECORDS}"})
+        raise InvalidInput(_("Too many records."), {"InternalKeyIds": _("at most %(max)s", max=MAX_RECORDS)})
     wanted = sorted(set(link_ids))
     found: set[tuple[str, int]] = set()
     with hub.sessions() as session:
@@ -131,7 +147,7 @@ def _records_of_links(hub: Hub, link_ids: Sequence[int]) -> list[tuple[str, int]
                 found.add((entity, record_id))
             missing = set(wanted[start : start + 500]) - seen
             if missing:
-                raise NotFound(f"No link with id {min(missing)}.")
+                raise NotFound(_("No link with id %(id)s.", id=min(missing)))
     return sorted(found)
 
 
@@ -195,6 +211,8 @@ def sync_log(
     with hub.sessions() as session:
         rows = list(session.scalars(query))
         session.expunge_all()
+    for row in rows:  # detached: what is shown, not written back
+        row.message = shown(row.message)
     return rows
 
 
@@ -204,8 +222,11 @@ def _resync_connections(hub: Hub, source: int) -> list[int]:
         with hub.sessions() as session:
             connection = session.get(ErpConnection, source)
         if connection is None or connection.deleted:
-            raise NotFound(f"There is no ERP connection {source}.")
-        raise Refused(f"{connection.display_name} is not active.", ["Activate the connection first."])
+            raise NotFound(_("There is no ERP connection %(id)s.", id=source))
+        raise Refused(
+            _("%(connection)s is not active.", connection=connection.display_name),
+            [_("Activate the connection first.")],
+        )
     return ids
 
 
@@ -243,9 +264,11 @@ def force_resync_external(
 ) -> OperationResult:
     """ForceResync of the records linked to these ERP actors of the connection."""
     if not connection_id:
-        raise Refused("ERP keys belong to a connection.", ["Name the connection (ErpConnectionId > 0)."])
+        raise Refused(
+            _("ERP keys belong to a connection."), [_("Name the connection (ErpConnectionId > 0).")]
+        )
     if len(erp_keys) > MAX_RECORDS:
-        raise InvalidInput("Too many keys.", {"ExternalKeys": f"at most {MAX_RECORDS}"})
+        raise InvalidInput(_("Too many keys."), {"ExternalKeys": _("at most %(max)s", max=MAX_RECORDS)})
     records: set[tuple[str, int]] = set()
     wanted = sorted(set(erp_keys))
     with hub.sessions() as session:
@@ -259,7 +282,13 @@ def force_resync_external(
             )
             records.update((row[0], row[1]) for row in rows)
     if wanted and not records:
-        raise NotFound(f"None of these {erp_actor_type} actors is linked in connection {connection_id}.")
+        raise NotFound(
+            _(
+                "None of these %(type)s actors is linked in connection %(id)s.",
+                type=erp_actor_type,
+                id=connection_id,
+            )
+        )
     return force_resync(hub, runner, connection_id, (), no_blank_values, sorted(records))
 
 
@@ -280,7 +309,9 @@ def sync_now(
         )
     targets = [each for each in cycle_connections(hub) if each in usable and each in linked]
     if not targets:
-        raise NotFound(f"This {entity.value} is not linked in any ERP connection you can use.")
+        raise NotFound(
+            _("This %(kind)s is not linked in any ERP connection you can use.", kind=noun(entity.value))
+        )
     params = {"entity": entity.value, "record_id": record_id}
     return _summary([runner(each, "sync_now", params) for each in targets], _names(hub))
 
@@ -321,7 +352,7 @@ def dead_letters(
                 row.erp_actor_type,
                 row.erp_key,
                 row.direction,
-                row.reason,
+                shown(row.reason),
                 row.attempts,
                 row.next_attempt_at,
                 row.created_at,
@@ -332,13 +363,13 @@ def dead_letters(
 
 def _letters(hub: Hub, ids: Sequence[int]) -> list[SyncDeadLetter]:
     if not ids:
-        raise InvalidInput("Name the dead letters.", {"Ids": "at least one"})
+        raise InvalidInput(_("Name the dead letters."), {"Ids": _("at least one")})
     with hub.sessions() as session:
         rows = list(session.scalars(select(SyncDeadLetter).where(SyncDeadLetter.id.in_(sorted(set(ids))))))
         session.expunge_all()
     missing = set(ids) - {row.id for row in rows}
     if missing:
-        raise NotFound(f"No dead letter {min(missing)}.")
+        raise NotFound(_("No dead letter %(id)s.", id=min(missing)))
     return rows
 
 
@@ -374,7 +405,11 @@ def drop_dead_letters(hub: Hub, ids: Sequence[int]) -> int:
                     crm_record_id=r.crm_record_id,
                     erp_actor_type=r.erp_actor_type,
                     erp_key=r.erp_key,
-                    message=f"Dropped from the dead letters after {r.attempts} attempt(s): {r.reason}",
+                    message=_(
+                        "Dropped from the dead letters after %(attempts)s attempt(s): %(reason)s",
+                        attempts=r.attempts,
+                        reason=r.reason,
+                    ),
                 )
                 for r in rows
             ],
@@ -384,6 +419,13 @@ def drop_dead_letters(hub: Hub, ids: Sequence[int]) -> int:
 
 
 # --- status ----------------------------------------------------------------------------------------
+
+
+def _moment(value: datetime) -> str:
+    """A time in the status line: ISO 8601 in English, as the language writes it in another."""
+    if i18n.current_language() == i18n.DEFAULT_LANGUAGE:
+        return f"{value:%Y-%m-%d %H:%M:%S}"
+    return i18n.format_datetime(value)
 
 
 def engine_overview(hub: Hub, runtime_note: str = "") -> EngineStatus:
@@ -411,17 +453,15 @@ def engine_overview(hub: Hub, runtime_note: str = "") -> EngineStatus:
                 .where(SyncCycle.id.in_(latest_ids), SyncCycle.state == "failed")
             )
         )
-    switch = "on" if base.is_running else "off"
-    parts = [f"Automatic sync is switched {switch} (every {timespan(base.interval_seconds)})."]
+    parts = [base.status_message]
     if runtime_note:
         parts.append(runtime_note)
-    parts.append(f"{running} cycle(s) running." if running else "No cycle running.")
+    parts.append(_("%(count)s cycle(s) running.", count=running) if running else _("No cycle running."))
     if last is not None:
-        parts.append(f"Last cycle finished {last:%Y-%m-%d %H:%M:%S} UTC.")
+        parts.append(_("Last cycle finished %(moment)s UTC.", moment=_moment(last)))
     if failures:
-        parts.append(
-            "Last cycle failed for " + "; ".join(f"{name}: {message}" for name, message in failures) + "."
-        )
+        failed = "; ".join(f"{name}: {shown(message)}" for name, message in failures)
+        parts.append(_("Last cycle failed for %(failures)s.", failures=failed))
     if waiting:
-        parts.append(f"{waiting} record(s) in the dead letters.")
+        parts.append(_("%(count)s record(s) in the dead letters.", count=waiting))
     return EngineStatus(base.is_running, " ".join(parts), base.interval_seconds)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import begin_write, id_in
+from erpsync.crm.texts import _
 from erpsync.hub.models import ErpLink
-from erpsync.hub.service import Hub
+from erpsync.hub.service import Hub, connector_problem
 from erpsync.protocol import ConnectorError, ErpActor, call
 from erpsync.protocol.calls import Call
 
@@ -66,7 +67,7 @@ def send(hub: Hub, plan: ConnectionPlan, request: Call[Any]) -> Any:
     try:
         return hub.clients.for_url(plan.url).send(request)
     except ConnectorError as exc:
-        raise ConnectionFailure(f"{request.operation.name}: {exc}") from exc
+        raise ConnectionFailure(connector_problem(exc)) from exc
 
 
 def count(session: Session, cycle: CycleContext, pulled: int = 0, pushed: int = 0, failed: int = 0) -> None:
@@ -103,8 +104,14 @@ def check_actors(actors: Sequence[ErpActor], tp: TypePlan, operation: str) -> No
     for actor in actors:
         if actor.actor_type != tp.erp_actor_type or not actor.erp_key:
             raise ConnectionFailure(
-                f"{operation}: the connector sent an actor of type {actor.actor_type!r} "
-                f"with key {actor.erp_key!r} when asked for {tp.erp_actor_type}."
+                _(
+                    "%(operation)s: the connector sent an actor of type %(type)r with key %(key)r when "
+                    "asked for %(wanted)s.",
+                    operation=operation,
+                    type=actor.actor_type,
+                    key=actor.erp_key,
+                    wanted=tp.erp_actor_type,
+                )
             )
 
 
@@ -179,7 +186,9 @@ def dead_letter_missing(hub: Hub, plan: ConnectionPlan, missing: Sequence[LinkRe
     with hub.sessions() as session:
         begin_write(session)
         for link in missing:
-            dead_letter(session, plan, link, "The ERP did not return this actor (deleted or not readable).")
+            dead_letter(
+                session, plan, link, _("The ERP did not return this actor (deleted or not readable).")
+            )
         session.commit()
 
 
@@ -205,5 +214,5 @@ def reconcile_links(
         total.reconciled += outcome.reconciled
         total.changed += outcome.changed
         total.failed.update(outcome.failed)
-        total.failed.update({ref.id: "missing in the ERP" for ref in missing})
+        total.failed.update({ref.id: _("missing in the ERP") for ref in missing})
     return total

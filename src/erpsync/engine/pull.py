@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from erpsync.crm.db import begin_write, id_in
+from erpsync.crm.texts import _
 from erpsync.hub.models import ErpLink
 from erpsync.hub.service import Hub
 from erpsync.hub.synclog import LogEntry, write_log
@@ -183,7 +184,7 @@ def deletes_page(hub: Hub, cycle: CycleContext, plan: ConnectionPlan, tp: TypePl
                         crm_record_id=ref.record_id,
                         erp_actor_type=ref.erp_actor_type,
                         erp_key=ref.erp_key,
-                        message="Deleted in the ERP; the CRM record is kept and no longer synced here.",
+                        message=_("Deleted in the ERP; the CRM record is kept and no longer synced here."),
                     )
                     for ref in links.values()
                 ],

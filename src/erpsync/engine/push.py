@@ -18,6 +18,7 @@ from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import begin_write, id_in, utcnow
 from erpsync.crm.journal import JournalOperation, connection_origin, journal_after
 from erpsync.crm.models import JournalRow
+from erpsync.crm.texts import _
 from erpsync.hub.models import ErpConnection, ErpLink
 from erpsync.hub.service import Hub
 from erpsync.hub.synclog import LogEntry, write_log
@@ -114,7 +115,7 @@ def _unlink_deleted(session: Session, plan: ConnectionPlan, gone: Sequence[LinkR
                 crm_record_id=ref.record_id,
                 erp_actor_type=ref.erp_actor_type,
                 erp_key=ref.erp_key,
-                message="The CRM record was deleted; its link is removed and the ERP actor kept.",
+                message=_("The CRM record was deleted; its link is removed and the ERP actor kept."),
             )
             for ref in gone
         ],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from erpsync.crm.texts import _
 from erpsync.crm.values import FieldValue
 from erpsync.hub.field_values import MappedField, crm_as_erp, erp_as_crm, normal_erp
 from erpsync.protocol.timestamps import as_datetime
@@ -115,10 +116,10 @@ def resolve(
             # A value without a counterpart (e.g. an unmapped list item) skips the field; it waits
             # until the mapping exists or the value goes.
             if erp_problem:
-                out.warnings.append((f, f"ERP value not synced: {erp_problem}"))
+                out.warnings.append((f, _("ERP value not synced: %(problem)s", problem=erp_problem)))
                 continue
         if f.to_erp and crm is None and crm_problem:
-            out.warnings.append((f, f"CRM value not synced: {crm_problem}"))
+            out.warnings.append((f, _("CRM value not synced: %(problem)s", problem=crm_problem)))
         if mode is Mode.force_to_erp:
             if f.to_erp and crm is not None and erp is not None and crm != erp:
                 if no_blank_values and _blank(crm) and not _blank(erp):

@@ -49,9 +49,11 @@ from sqlalchemy.orm import aliased
 
 from erpsync import __version__
 from erpsync.crm.db import utcnow
+from erpsync.crm.texts import _, in_every_language
 from erpsync.engine import cycle as _cycle
 from erpsync.engine.cycle import CycleReport
 from erpsync.engine.models import SyncCycle, SyncWorker
+from erpsync.hub.conversion import problem_text
 from erpsync.hub.engine_settings import DEFAULT_INTERVAL
 from erpsync.hub.models import ErpConfiguration
 from erpsync.hub.service import Hub
@@ -175,16 +177,17 @@ def runtime_note(seen: Sequence[WorkerInfo], queued: int | None, running: int | 
     """The runtime's part of the engine's StatusMessage: who works, what waits."""
     alive = [w.name for w in seen if w.alive]
     if alive:
-        parts = [f"{len(alive)} sync worker(s) running: {', '.join(alive)}."]
+        parts = [_("%(count)s sync worker(s) running: %(names)s.", count=len(alive), names=", ".join(alive))]
     else:
-        parts = ["No sync worker is running: queued cycles wait until one starts."]
+        parts = [_("No sync worker is running: queued cycles wait until one starts.")]
     gone = [w for w in seen if not w.alive and w.recovered_by]
     if gone:
-        parts.append(
-            "Stopped and recovered: " + ", ".join(f"{w.name} (by {w.recovered_by})" for w in gone) + "."
-        )
+        workers = ", ".join(_("%(worker)s (by %(by)s)", worker=w.name, by=w.recovered_by) for w in gone)
+        parts.append(_("Stopped and recovered: %(workers)s.", workers=workers))
     if queued is not None and running is not None:
-        parts.append(f"Queue: {queued} cycle(s) waiting, {running} under way.")
+        parts.append(
+            _("Queue: %(queued)s cycle(s) waiting, %(running)s under way.", queued=queued, running=running)
+        )
     return " ".join(parts)
 
 
@@ -231,17 +234,20 @@ def _begin_step(connection_id: int, kind: str, params: dict[str, Any] | None) ->
     status = DBOS.get_workflow_status(workflow_id)
     earlier = (status.attributes or {}).get("cycle_id") if status else None
     if isinstance(earlier, int):
-        _abandon(runtime.hub, [earlier], "The worker stopped before the cycle began; it was begun again.")
+        _abandon(runtime.hub, [earlier], _("The worker stopped before the cycle began; it was begun again."))
     try:
         start = _cycle.begin_cycle(
             runtime.hub, connection_id, kind=kind, worker=runtime.worker, params=params
         )
     except Exception as exc:
         log.exception("cycle of connection %s could not begin", connection_id)
-        return {"cycle_id": 0, "units": [], "skipped": "", "error": f"The cycle could not begin: {exc}"}
+        error = in_every_language(_("The cycle could not begin: %(problem)s", problem=str(exc)))
+        return {"cycle_id": 0, "units": [], "skipped": "", "error": error}
     if start.cycle_id:
         DBOS.update_workflow_attributes(workflow_id, {"cycle_id": start.cycle_id}, merge=True)
-    return {"cycle_id": start.cycle_id, "units": list(start.units), "skipped": start.skipped, "error": ""}
+    # What a step returns is stored as plain text: its messages go in every language.
+    skipped = in_every_language(start.skipped)
+    return {"cycle_id": start.cycle_id, "units": list(start.units), "skipped": skipped, "error": ""}
 
 
 def _transient(exc: BaseException) -> bool:
@@ -261,12 +267,14 @@ def _page_step(cycle_id: int, unit: str) -> tuple[bool, str]:
     try:
         return _cycle.run_unit_page(_runtime().hub, cycle_id, unit), ""
     except _cycle.ConnectionFailure as exc:
-        return True, str(exc) or type(exc).__name__
+        return True, in_every_language(problem_text(exc)) or type(exc).__name__
     except OperationalError:
         raise
     except Exception as exc:
         log.exception("cycle %s, unit %s failed", cycle_id, unit)
-        return True, f"Internal error in {unit}: {exc}"
+        return True, in_every_language(
+            _("Internal error in %(unit)s: %(problem)s", unit=unit, problem=str(exc))
+        )
 
 
 @DBOS.step(name="erpsync.finish_cycle", retries_allowed=True, max_attempts=3, interval_seconds=1.0)
@@ -303,7 +311,13 @@ def connection_cycle(
                 try:
                     done, error = _page_step(start["cycle_id"], unit)
                 except dbos_error.DBOSMaxStepRetriesExceeded as exc:
-                    error = f"The database stayed unavailable in {unit}: {exc}"
+                    error = in_every_language(
+                        _(
+                            "The database stayed unavailable in %(unit)s: %(problem)s",
+                            unit=unit,
+                            problem=str(exc),
+                        )
+                    )
             if error:
                 break
         return {**result, **_finish_step(start["cycle_id"], error)}
@@ -319,7 +333,7 @@ def _abandon(hub: Hub, cycle_ids: Sequence[int], message: str) -> int:
         result = session.execute(
             update(SyncCycle)
             .where(SyncCycle.id.in_(cycle_ids), SyncCycle.state == "running")
-            .values(state="abandoned", finished_at=utcnow(), message=message)
+            .values(state="abandoned", finished_at=utcnow(), message=in_every_language(message))
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -356,7 +370,7 @@ class Runtime:
         log_level: str = "WARNING",
     ) -> None:
         if not worker or len(worker) > 100:
-            raise ValueError("A worker needs a name of 1 to 100 characters.")
+            raise ValueError(_("A worker needs a name of 1 to 100 characters."))
         self.hub = hub
         self.system_database_url = system_database_url
         self.worker = worker
@@ -658,8 +672,10 @@ class Runtime:
             [outcome] = self.wait([self.submit(connection_id, kind, params or None)], timeout)
             message = outcome.message
             if not outcome.done:
-                message = (
-                    f"The cycle is still {outcome.state} after {timeout:g} s; it goes on in the background."
+                message = _(
+                    "The cycle is still %(state)s after %(seconds)s s; it goes on in the background.",
+                    state=outcome.state,
+                    seconds=f"{timeout:g}",
                 )
             state = "failed" if outcome.state == "error" else outcome.state
             return CycleReport(
@@ -698,8 +714,12 @@ class Runtime:
                     return
             if time.monotonic() >= deadline:
                 raise RuntimeError(
-                    f"Worker {self.worker!r} heartbeat less than {self.dead_after:g} s ago: is it running "
-                    "elsewhere? Use another name, or wait until it has stopped."
+                    _(
+                        "Worker %(worker)r heartbeat less than %(seconds)s s ago: is it running elsewhere? "
+                        "Use another name, or wait until it has stopped.",
+                        worker=self.worker,
+                        seconds=f"{self.dead_after:g}",
+                    )
                 )
             log.warning("worker %s was seen a moment ago; waiting for it to go stale", self.worker)
             time.sleep(min(1.0, self.heartbeat_seconds))
@@ -778,7 +798,7 @@ class Runtime:
             if before is not None:
                 query = query.where(SyncCycle.started_at < before)
             orphans = [each for each in session.scalars(query) if each not in live]
-        return _abandon(self.hub, orphans, f"Worker {worker} stopped during the cycle.")
+        return _abandon(self.hub, orphans, _("Worker %(worker)s stopped during the cycle.", worker=worker))
 
     # threads
 
@@ -818,7 +838,9 @@ def _outcome(handle: CycleHandle, status: WorkflowStatus | None) -> CycleOutcome
         )
     output = status.output if isinstance(status.output, dict) else None
     if status.status != "SUCCESS" or output is None:
-        message = str(status.error) if status.error else f"The workflow ended {status.status}."
+        message = (
+            str(status.error) if status.error else _("The workflow ended %(status)s.", status=status.status)
+        )
         return CycleOutcome(handle.connection_id, handle.workflow_id, "error", message=message)
     return CycleOutcome(
         connection_id=handle.connection_id,

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType, CrmField, fields_by_key
+from erpsync.crm.texts import _, shown
 from erpsync.protocol import ActorType, ConnectorError, FieldAccess, FieldType, ListItem, call
 
 from .compatibility import allowed_directions
@@ -82,35 +83,87 @@ def _items(keys: Sequence[str]) -> str:
 def _field_reasons(
     actor: ActorTypeFacts, field: FieldFacts, written_elsewhere: Mapping[tuple[str, str], str]
 ) -> list[str]:
-    where = f"{actor.erp_actor_type}: "
+    where = actor.erp_actor_type
     name = field_label(field.display_name, field.erp_field_key)
     if not field.syncs:
         if field.access is FieldAccess.Mandatory and not field.missing_in_erp:
-            return [f"{where}the ERP field {name} is mandatory and needs a sync direction."]
+            return [
+                _(
+                    "%(type)s: the ERP field %(field)s is mandatory and needs a sync direction.",
+                    type=where,
+                    field=name,
+                )
+            ]
         return []
     if field.missing_in_erp:
-        return [f"{where}the connector no longer offers the ERP field {name}; remove its sync direction."]
+        return [
+            _(
+                "%(type)s: the connector no longer offers the ERP field %(field)s; remove its sync "
+                "direction.",
+                type=where,
+                field=name,
+            )
+        ]
     crm = field.crm_field
     if crm is None:
         if field.crm_field_key:
-            return [f"{where}the CRM field {field.crm_field_key!r} mapped to {name} no longer exists."]
-        return [f"{where}the ERP field {name} has a sync direction but no CRM field."]
+            return [
+                _(
+                    "%(type)s: the CRM field %(key)r mapped to %(field)s no longer exists.",
+                    type=where,
+                    key=field.crm_field_key,
+                    field=name,
+                )
+            ]
+        return [
+            _(
+                "%(type)s: the ERP field %(field)s has a sync direction but no CRM field.",
+                type=where,
+                field=name,
+            )
+        ]
     reasons: list[str] = []
     allowed = allowed_directions(field.field_type, field.access, crm)
     if field.sync_to_crm and not allowed.to_crm:
-        reasons.append(f"{where}{name} cannot sync to the CRM field {crm.label}: {allowed.to_crm_reason}")
+        reasons.append(
+            _(
+                "%(type)s: %(field)s cannot sync to the CRM field %(crm_field)s: %(reason)s",
+                type=where,
+                field=name,
+                crm_field=crm.label,
+                reason=allowed.to_crm_reason,
+            )
+        )
     if field.sync_to_erp and not allowed.to_erp:
-        reasons.append(f"{where}{name} cannot sync from the CRM field {crm.label}: {allowed.to_erp_reason}")
+        reasons.append(
+            _(
+                "%(type)s: %(field)s cannot sync from the CRM field %(crm_field)s: %(reason)s",
+                type=where,
+                field=name,
+                crm_field=crm.label,
+                reason=allowed.to_erp_reason,
+            )
+        )
     if field.field_type is FieldType.List and field.unmapped_erp_items:
         reasons.append(
-            f"{where}the list field {name} syncs, but the ERP list items {_items(field.unmapped_erp_items)} "
-            "have no CRM list item: complete its list mapping."
+            _(
+                "%(type)s: the list field %(field)s syncs, but the ERP list items %(items)s have no CRM list "
+                "item: complete its list mapping.",
+                type=where,
+                field=name,
+                items=_items(field.unmapped_erp_items),
+            )
         )
     other = written_elsewhere.get((actor.crm_actor_type.value, crm.key))
     if field.sync_to_crm and other is not None:
         reasons.append(
-            f"{where}the CRM field {crm.label} is already written from the ERP by the active connection "
-            f"{other!r}; only one connection may write a CRM field."
+            _(
+                "%(type)s: the CRM field %(crm_field)s is already written from the ERP by the active "
+                "connection %(connection)r; only one connection may write a CRM field.",
+                type=where,
+                crm_field=crm.label,
+                connection=other,
+            )
         )
     return reasons
 
@@ -123,11 +176,13 @@ def activation_reasons(
     connection that writes that CRM field from its ERP."""
     active = [actor for actor in actor_types if actor.is_active]
     if not active:
-        return ['No actor type is active: tick "Sync ERP …" for at least one actor type in the mappings.']
+        return [_('No actor type is active: tick "Sync ERP …" for at least one actor type in the mappings.')]
     reasons: list[str] = []
     names = {actor.erp_actor_type for actor in active}
     if ActorType.Person.value in names and not names & {t.value for t in COMPANY_ACTOR_TYPES}:
-        reasons.append("Persons sync only with their companies: activate Customer, Supplier or Partner too.")
+        reasons.append(
+            _("Persons sync only with their companies: activate Customer, Supplier or Partner too.")
+        )
     for actor in active:
         for field in actor.fields:
             reasons += _field_reasons(actor, field, written_elsewhere)
@@ -231,19 +286,33 @@ def _ask_connector(
         erp_lists = fetch_erp_lists(hub, url, guid, list_names)
     except ConnectorFailed as exc:
         reasons.append(
-            redact(f"The ERP lists could not be read to check the list mappings: {exc.message}", secrets)
+            _(
+                "The ERP lists could not be read to check the list mappings: %(problem)s",
+                problem=redact(exc.message, secrets),
+            )
         )
     try:
         reply = client_for_url(hub, url).send(call.test_connection(guid))
     except (ConnectorFailed, ConnectorError, httpx.InvalidURL) as exc:  # a reason, not an error
-        reasons.append(redact(f"The connector could not test the connection: {exc}", secrets))
+        reasons.append(
+            _(
+                "The connector could not test the connection: %(problem)s",
+                problem=redact(_problem(exc), secrets),
+            )
+        )
     else:
         if reply.failed:
             explanation = redact(
-                reply.user_explanation or reply.tech_explanation or "no explanation", secrets
+                shown(reply.user_explanation) or reply.tech_explanation or _("no explanation"), secrets
             )
-            reasons.append(f"The connector's test of the connection failed: {explanation}")
+            reasons.append(
+                _("The connector's test of the connection failed: %(explanation)s", explanation=explanation)
+            )
     return erp_lists, reasons
+
+
+def _problem(exc: Exception) -> str:
+    return exc.message if isinstance(exc, ConnectorFailed) else str(exc)
 
 
 def toggle_connection_active(hub: Hub, connection_id: int) -> list[str]:
@@ -271,7 +340,7 @@ def toggle_connection_active(hub: Hub, connection_id: int) -> list[str]:
         actors, unfetched = _facts(session, row, keys)
         reasons = activation_reasons(actors, _written_elsewhere(session, connection_id))
         if unfetched:
-            reasons.append("The mappings changed while they were checked; try again.")
+            reasons.append(_("The mappings changed while they were checked; try again."))
         reasons += connector_reasons
         if not reasons:
             row.active = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from erpsync.crm.catalogue import CrmField, FieldKind
+from erpsync.crm.texts import _
 from erpsync.protocol import FieldAccess, FieldType
 
 __all__ = ["SAME_KIND", "Directions", "allowed_directions", "crm_fields_for"]
@@ -54,22 +55,30 @@ def allowed_directions(
 ) -> Directions:
     """The directions an ERP field may sync with ``crm_field``, with the reason for each refusal."""
     if erp_type in (FieldType.Password, FieldType.Label):
-        reason = f"{erp_type.value} fields never sync."
+        reason = _("%(type)s fields never sync.", type=erp_type.value)
         return Directions(False, False, reason, reason)
     if crm_field is None:
-        reason = "Choose a CRM field first."
+        reason = _("Choose a CRM field first.")
         return Directions(False, False, reason, reason)
     if not crm_field.syncable:
-        reason = f"The CRM field {crm_field.label} cannot be synced."
+        reason = _("The CRM field %(field)s cannot be synced.", field=crm_field.label)
         return Directions(False, False, reason, reason)
     to_crm, to_erp = _kind_directions(erp_type, crm_field.kind)
-    mismatch = f"A {erp_type.value} ERP field and a {crm_field.kind.value} CRM field are not compatible"
-    to_crm_reason = "" if to_crm else f"{mismatch} in this direction."
-    to_erp_reason = "" if to_erp else f"{mismatch} in this direction."
+    mismatch = (
+        ""
+        if to_crm and to_erp
+        else _(
+            "A %(erp_type)s ERP field and a %(crm_kind)s CRM field are not compatible in this direction.",
+            erp_type=erp_type.value,
+            crm_kind=crm_field.kind.value,
+        )
+    )
+    to_crm_reason = "" if to_crm else mismatch
+    to_erp_reason = "" if to_erp else mismatch
     if to_crm and crm_field.read_only:
-        to_crm, to_crm_reason = False, f"The CRM field {crm_field.label} is read-only."
+        to_crm, to_crm_reason = False, _("The CRM field %(field)s is read-only.", field=crm_field.label)
     if to_erp and erp_access is FieldAccess.ReadOnly:
-        to_erp, to_erp_reason = False, "The ERP field is read-only."
+        to_erp, to_erp_reason = False, _("The ERP field is read-only.")
     return Directions(to_crm, to_erp, to_crm_reason, to_erp_reason)
 
 

@@ -25,6 +25,7 @@ from erpsync.crm import store
 from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType, CrmEntity, fields_of
 from erpsync.crm.errors import CrmValidationError, RecordNotFound
 from erpsync.crm.store import Record, connection_origin
+from erpsync.crm.texts import _
 from erpsync.protocol import ErpActor, call
 
 from .erp_tab import Permission, crm_record, usable_connection, usable_mapping
@@ -157,9 +158,14 @@ def _pair(
         and ((actor.parent_actor_type, actor.parent_erp_key) != (parent.erp_actor_type, parent.erp_key))
     ):
         raise Refused(
-            f"The {erp_actor_type} {erp_key!r} belongs to another {actor.parent_actor_type or 'parent'} "
-            "than the one the person's company is linked to.",
-            ["Pick a person of the company's own ERP actor (search by parent)."],
+            _(
+                "The %(type)s %(key)r belongs to another %(parent)s than the one the person's company is "
+                "linked to.",
+                type=erp_actor_type,
+                key=erp_key,
+                parent=actor.parent_actor_type or _("parent"),
+            ),
+            [_("Pick a person of the company's own ERP actor (search by parent).")],
         )
     return _Pairing(connection, mapping, record, parent, fields, actor)
 
@@ -185,14 +191,14 @@ def resolve_choices(fields: Sequence[MappedField], choices: Sequence[FieldChoice
         ]
         label = f"FieldValues.{index}"
         if not choice.erp_field_key and not choice.crm_field_key:
-            errors[label] = "name the field with CrmFieldKey or ErpFieldKey"
+            errors[label] = _("name the field with CrmFieldKey or ErpFieldKey")
         elif not matches:
-            errors[label] = "is not a mapped field of this actor type"
+            errors[label] = _("is not a mapped field of this actor type")
         for key in matches:
             if chosen.setdefault(key, choice.source) is not choice.source:
-                errors[label] = f"contradicts an earlier choice for {key}"
+                errors[label] = _("contradicts an earlier choice for %(key)s", key=key)
     if errors:
-        raise InvalidInput("Some field choices cannot be used.", errors)
+        raise InvalidInput(_("Some field choices cannot be used."), errors)
     return chosen
 
 
@@ -225,8 +231,8 @@ def field_values_from_crm(
     names = crm_item_names(session, record.values.values())
     if (connection_id is None) != (erp_actor_type is None):
         raise InvalidInput(
-            "Give both ErpConnectionId and ErpActorType, or neither.",
-            {"ErpActorType" if connection_id is not None else "ErpConnectionId": "is missing"},
+            _("Give both ErpConnectionId and ErpActorType, or neither."),
+            {"ErpActorType" if connection_id is not None else "ErpConnectionId": _("is missing")},
         )
     if connection_id is not None and erp_actor_type is not None:
         connection = usable_connection(session, connection_id, user_id).connection
@@ -333,7 +339,7 @@ def _decisions(pairing: _Pairing, choices: Sequence[FieldChoice]) -> list[Decisi
         if s.differ and s.field.erp_key in chosen and (problem := check_choice(s, chosen[s.field.erp_key]))
     }
     if refused:
-        raise InvalidInput("Some chosen values cannot be written.", refused)
+        raise InvalidInput(_("Some chosen values cannot be written."), refused)
     return [decide(s, chosen.get(s.field.erp_key)) for s in sides]
 
 
@@ -346,9 +352,11 @@ def _write_crm(session: Session, pairing: _Pairing, decisions: Sequence[Decision
     try:
         return store.update(session, pairing.entity, pairing.record.id, values, origin)
     except RecordNotFound as exc:
-        raise NotFound(str(exc)) from exc
+        raise NotFound(exc.message) from exc
     except CrmValidationError as exc:
-        raise InvalidInput(f"The CRM refused some ERP values: {exc}", exc.errors) from exc
+        raise InvalidInput(
+            _("The CRM refused some ERP values: %(problem)s", problem=exc.text), exc.errors
+        ) from exc
 
 
 def save_actor(hub: Hub, session: Session, connection: ErpConnection, actor: ErpActor) -> ErpActor:
@@ -358,9 +366,11 @@ def save_actor(hub: Hub, session: Session, connection: ErpConnection, actor: Erp
         reply = connector_call("SaveActors", partial(client.send, call.save_actors(connection.guid, [actor])))
         for result in reply.actor_results or []:
             if result.failed:
-                text = result.user_explanation or result.error_code or "refused"
+                text = result.user_explanation or result.error_code or _("refused")
                 raise ConnectorFailed(
-                    f"SaveActors failed: {text}", result.user_explanation, result.error_code
+                    _("SaveActors failed: %(reason)s", reason=text),
+                    result.user_explanation,
+                    result.error_code,
                 )
     except ConnectorFailed as exc:
         raise as_refused_values(exc, "FieldValues") from exc
@@ -450,7 +460,11 @@ def connect_actor(
             base,
         )
         entries = _change_log(session, pairing, decisions, crm_changed)
-        entries.append(pairing.entry("link", message=f"Connected to {erp_actor_type} {erp_key}."))
+        entries.append(
+            pairing.entry(
+                "link", message=_("Connected to %(type)s %(key)s.", type=erp_actor_type, key=erp_key)
+            )
+        )
         write_log(session, entries)
     return ConnectOutcome(
         link=link,
@@ -492,7 +506,14 @@ def create_actor_link(
         )
         write_log(
             session,
-            [pairing.entry("link", message=f"Linked to {erp_actor_type} {erp_key} (no values exchanged).")],
+            [
+                pairing.entry(
+                    "link",
+                    message=_(
+                        "Linked to %(type)s %(key)s (no values exchanged).", type=erp_actor_type, key=erp_key
+                    ),
+                )
+            ],
         )
     return link
 
@@ -558,9 +579,13 @@ def break_actor_link(
         entries: list[LogEntry] = []
         if entity is CrmEntity.company:
             for person_link in _person_links(session, connection.id, crm_record_id):
-                entries.append(_unlink_entry(person_link, "Disconnected with its company."))
+                entries.append(_unlink_entry(person_link, _("Disconnected with its company.")))
                 unbind(session, person_link)
-        entries.append(_unlink_entry(link, f"Disconnected from {link.erp_actor_type} {link.erp_key}."))
+        entries.append(
+            _unlink_entry(
+                link, _("Disconnected from %(type)s %(key)s.", type=link.erp_actor_type, key=link.erp_key)
+            )
+        )
         unbind(session, link)
         write_log(session, entries)
     return True

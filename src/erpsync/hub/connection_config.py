@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from erpsync.crm.texts import _
 from erpsync.protocol import FieldAccess, FieldMetadata, FieldType
 from erpsync.protocol.codec import is_encoded
 
@@ -54,15 +55,15 @@ def _value(meta: FieldMetadata, given: Mapping[str, str], stored: Mapping[str, s
 
 def _problem(meta: FieldMetadata, value: str) -> str:
     if meta.access is FieldAccess.Mandatory and value == "":
-        return "is mandatory: fill it in"
+        return _("is mandatory: fill it in")
     if not is_encoded(value, meta.field_type):
-        return f"is not a valid {meta.field_type.value} value"
+        return _("is not a valid %(type)s value", type=meta.field_type.value)
     if (
         meta.max_length
         and meta.field_type in (FieldType.Text, FieldType.Password)
         and len(value) > meta.max_length
     ):
-        return f"is longer than {meta.max_length} characters"
+        return _("is longer than %(max)s characters", max=meta.max_length)
     return ""
 
 
@@ -72,14 +73,16 @@ def build_config(
     """The values to save for ``fields`` (the connector's config fields); ``stored`` is ``None`` for a
     new connection."""
     known = {meta.field_key for meta in fields}
-    errors = {error_key(key): "is not a config field of this connector" for key in given if key not in known}
+    errors: dict[str, str] = {
+        error_key(key): _("is not a config field of this connector") for key in given if key not in known
+    }
     values: dict[str, str] = {}
     for meta in sorted(fields, key=lambda f: f.rank):
         if meta.field_type is FieldType.Label or meta.field_key in values:
             continue
         value = _value(meta, given, stored)
         if value is None:
-            errors[error_key(meta.field_key)] = "there is no stored password to keep: type the password"
+            errors[error_key(meta.field_key)] = _("there is no stored password to keep: type the password")
             continue
         problem = _problem(meta, value)
         if problem:

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from erpsync.crm.errors import RecordNotFound
 from erpsync.crm.models.users import Group, User
-from erpsync.protocol import ConnectorClient, ConnectorError, FieldMetadata, call
+from erpsync.crm.texts import _, shown
+from erpsync.protocol import ConnectorClient, ConnectorError, FieldMetadata, PluginResponse, call
 
 from .config_values import load_config, masked_config, store_config
 from .connection_config import ConfigDraft, build_config, config_unchanged
@@ -193,12 +195,12 @@ def _check_scope(session: Session, all_access: bool, access: Sequence[AccessEntr
     found_groups = (
         set(session.scalars(select(Group.id).where(Group.id.in_(group_ids)))) if group_ids else set()
     )
-    reasons = [f"There is no user with id {i}." for i in sorted(user_ids - found_users)]
-    reasons += [f"There is no group with id {i}." for i in sorted(group_ids - found_groups)]
+    reasons = [RecordNotFound("user", i).message for i in sorted(user_ids - found_users)]
+    reasons += [RecordNotFound("group", i).message for i in sorted(group_ids - found_groups)]
     if not all_access and not access:
-        reasons.append("Choose the scope Everyone, or at least one user or group.")
+        reasons.append(_("Choose the scope Everyone, or at least one user or group."))
     if reasons:
-        raise Refused("The connection's scope cannot be saved.", reasons)
+        raise Refused(_("The connection's scope cannot be saved."), reasons)
 
 
 def _store_access(session: Session, connection_id: int, access: Sequence[AccessEntry]) -> None:
@@ -236,8 +238,8 @@ def _current(hub: Hub, draft: ConnectionDraft) -> _Current:
             connection = connection_row(session, draft.connection_id)
             if draft.connector_id not in (0, connection.connector_id):
                 raise Refused(
-                    "A connection's sync connector cannot be changed; define a new connection instead.",
-                    ["ErpConnectorId differs from the connection's connector."],
+                    _("A connection's sync connector cannot be changed; define a new connection instead."),
+                    [_("ErpConnectorId differs from the connection's connector.")],
                 )
             connector = connector_row(session, connection.connector_id, include_deleted=True)
             stored = load_config(session, connection.id, hub.box)
@@ -269,19 +271,19 @@ def _require_name(draft: ConnectionDraft, current: _Current) -> str:
         return name
     if current.connection is not None and draft.display_name is None:
         return current.connection.display_name
-    raise InvalidInput("The connection needs a name.", {"DisplayName": "is required"})
+    raise InvalidInput(_("The connection needs a name."), {"DisplayName": _("is required")})
 
 
 def _config_fields(client: ConnectorClient) -> list[FieldMetadata]:
     return send(
-        client, "Reading the connector's config fields", call.get_config_data()
+        client, _("Reading the connector's config fields"), call.get_config_data()
     ).field_meta_data_objects
 
 
 def _draft_config(client: ConnectorClient, given: Mapping[str, str], current: _Current) -> ConfigDraft:
     draft = build_config(_config_fields(client), given, current.stored)
     if draft.errors:
-        raise InvalidInput("The config values are not complete or not valid.", draft.errors)
+        raise InvalidInput(_("The config values are not complete or not valid."), draft.errors)
     return draft
 
 
@@ -294,25 +296,39 @@ def _secrets(draft: ConfigDraft, current: _Current) -> set[str]:
 
 
 def _test_config(client: ConnectorClient, values: Mapping[str, str], secrets: set[str]) -> None:
-    reply = send(client, "Testing the config values", call.test_config_data(values), secrets)
+    reply = send(client, _("Testing the config values"), call.test_config_data(values), secrets)
     if reply.failed:
-        explanation = redact(reply.user_explanation or reply.tech_explanation or "no explanation", secrets)
-        raise Refused(f"The connector's test of the config values failed: {explanation}", [explanation])
+        explanation = _explanation(reply, secrets)
+        raise Refused(
+            _("The connector's test of the config values failed: %(explanation)s", explanation=explanation),
+            [explanation],
+        )
 
 
 def _set_up(client: ConnectorClient, guid: str, values: Mapping[str, str], secrets: set[str]) -> Discovery:
     """SaveConnection, TestConnection and discovery for a GUID."""
-    send(client, "Saving the connection in the connector", call.save_connection(guid, values), secrets)
-    reply = send(client, "Testing the connection", call.test_connection(guid), secrets)
+    send(client, _("Saving the connection in the connector"), call.save_connection(guid, values), secrets)
+    reply = send(client, _("Testing the connection"), call.test_connection(guid), secrets)
     if reply.failed:
-        explanation = redact(reply.user_explanation or reply.tech_explanation or "no explanation", secrets)
-        raise Refused(f"The connector's test of the saved connection failed: {explanation}", [explanation])
+        explanation = _explanation(reply, secrets)
+        raise Refused(
+            _(
+                "The connector's test of the saved connection failed: %(explanation)s",
+                explanation=explanation,
+            ),
+            [explanation],
+        )
     try:
         return fetch_discovery(client, guid)
     except ConnectorFailed as exc:
         raise ConnectorFailed(
             redact(exc.message, secrets), redact(exc.user_explanation, secrets), exc.error_code
         ) from None
+
+
+def _explanation(reply: PluginResponse, secrets: Collection[str]) -> str:
+    """A connector's refusal as people read it: its explanation in their language, secrets masked."""
+    return redact(shown(reply.user_explanation) or reply.tech_explanation or _("no explanation"), secrets)
 
 
 def _restore(client: ConnectorClient, guid: str, stored: Mapping[str, str]) -> None:
@@ -340,9 +356,11 @@ def save_connection(hub: Hub, draft: ConnectionDraft) -> ConnectionRecord:
     )
     if changing and existing is not None and existing.active:
         raise Refused(
-            f"The connection {existing.display_name!r} is active: deactivate it before you change its "
-            "configuration.",
-            ["Deactivate the connection first."],
+            _(
+                "The connection %(name)r is active: deactivate it before you change its configuration.",
+                name=existing.display_name,
+            ),
+            [_("Deactivate the connection first.")],
         )
     guid = existing.guid if existing is not None else str(uuid.uuid4())
     if changing:
@@ -386,9 +404,12 @@ def _write(
         row = connection_row(session, current.connection.id)
         if config is not None and row.active:
             raise Refused(
-                f"The connection {row.display_name!r} was activated meanwhile: deactivate it before you "
-                "change its configuration.",
-                ["Deactivate the connection first."],
+                _(
+                    "The connection %(name)r was activated meanwhile: deactivate it before you change its "
+                    "configuration.",
+                    name=row.display_name,
+                ),
+                [_("Deactivate the connection first.")],
             )
     row.display_name = name
     if draft.description is not None or current.connection is None:
@@ -423,12 +444,16 @@ def test_connection_by_config(
     secrets = _secrets(config, current)
     if config.errors:
         problems = "; ".join(f"{key.split('.', 1)[-1]} {text}" for key, text in config.errors.items())
-        return TestOutcome(False, f"The config values are not complete or not valid: {problems}.")
+        return TestOutcome(
+            False, _("The config values are not complete or not valid: %(problems)s.", problems=problems)
+        )
     try:
         reply = client.send(call.test_config_data(config.values))
     except ConnectorError as exc:
-        return TestOutcome(False, redact(f"The connector could not be asked: {exc}", secrets))
-    explanation = redact(reply.user_explanation or reply.tech_explanation, secrets)
+        return TestOutcome(
+            False, _("The connector could not be asked: %(problem)s", problem=redact(str(exc), secrets))
+        )
+    explanation = redact(shown(reply.user_explanation) or reply.tech_explanation, secrets)
     return TestOutcome(not reply.failed, explanation)
 
 
@@ -441,8 +466,12 @@ def test_connection_by_id(hub: Hub, connection_id: int) -> TestOutcome:
     try:
         reply = client_for_url(hub, url).send(call.test_connection(guid))
     except ConnectorError as exc:
-        return TestOutcome(False, redact(f"The connector could not be asked: {exc}", secrets))
-    return TestOutcome(not reply.failed, redact(reply.user_explanation or reply.tech_explanation, secrets))
+        return TestOutcome(
+            False, _("The connector could not be asked: %(problem)s", problem=redact(str(exc), secrets))
+        )
+    return TestOutcome(
+        not reply.failed, redact(shown(reply.user_explanation) or reply.tech_explanation, secrets)
+    )
 
 
 def _secret_values(session: Session, hub: Hub, connection_id: int) -> set[str]:

@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from erpsync.crm.texts import _, shown
 from erpsync.protocol import (
     NIL_GUID,
     ConnectorClient,
@@ -93,11 +94,11 @@ def checked_url(hub: Hub, url: str) -> str:
     try:
         checked = validate_connector_url(url.strip(), hub.clients.allow_link_local)
         parts = urlsplit(checked)
-        _ = parts.port  # raises ValueError for a port out of range
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
         if parts.scheme != "plugin":
             httpx.URL(checked)
     except (ValueError, httpx.InvalidURL) as exc:
-        raise Refused(f"The connector URL is refused: {exc}", [str(exc)]) from None
+        raise Refused(_("The connector URL is refused: %(problem)s", problem=str(exc)), [str(exc)]) from None
     return checked
 
 
@@ -164,7 +165,11 @@ def delete_connector(hub: Hub, connector_id: int) -> None:
         count = _live_connections(session, connector_id)
         if count:
             raise Refused(
-                f"The connector {row.display_name!r} still has {count} connection(s): delete them first.",
+                _(
+                    "The connector %(name)r still has %(count)s connection(s): delete them first.",
+                    name=row.display_name,
+                    count=count,
+                ),
                 [ResponseCode.ErrorConnectorHasConnections.value],
             )
         row.deleted = True
@@ -176,8 +181,22 @@ def configuration_fields(hub: Hub, connector_id: int) -> list[FieldMetadata]:
     """The connector's config fields (``GetConfigData``), in rank order."""
     with reading(hub) as session:
         url = connector_row(session, connector_id).url
-    reply = send(client_for_url(hub, url), "Reading the connector's config fields", call.get_config_data())
-    return sorted((masked_default(f) for f in reply.field_meta_data_objects), key=lambda f: f.rank)
+    reply = send(client_for_url(hub, url), _("Reading the connector's config fields"), call.get_config_data())
+    return sorted(
+        (shown_config_field(masked_default(f)) for f in reply.field_meta_data_objects), key=lambda f: f.rank
+    )
+
+
+def shown_config_field(meta: FieldMetadata) -> FieldMetadata:
+    """A config field's name, tooltip and label text in the reader's language, when the connector
+    packs them in several (``US:"User name"DK:"Brugernavn"``, as its explanations)."""
+    update = {
+        "display_name": shown(meta.display_name),
+        "display_description": shown(meta.display_description),
+    }
+    if meta.field_type is FieldType.Label:  # a label's text is its default value
+        update["default_value"] = shown(meta.default_value)
+    return meta.model_copy(update=update)
 
 
 def masked_default(meta: FieldMetadata) -> FieldMetadata:
@@ -197,10 +216,14 @@ def config_list_items(hub: Hub, connector_id: int, list_name: str, connection_id
             connection = connection_row(session, connection_id)
             if connection.connector_id != connector.id:
                 raise Refused(
-                    f"The connection {connection.display_name!r} does not use this connector.",
-                    ["ErpConnectionId names a connection of another connector."],
+                    _("The connection %(name)r does not use this connector.", name=connection.display_name),
+                    [_("ErpConnectionId names a connection of another connector.")],
                 )
             guid = connection.guid
         url = connector.url
-    reply = send(client_for_url(hub, url), f"Reading the list {list_name!r}", call.get_list(guid, list_name))
-    return reply.list_items
+    reply = send(
+        client_for_url(hub, url),
+        _("Reading the list %(list)r", list=list_name),
+        call.get_list(guid, list_name),
+    )
+    return [item.model_copy(update={"display_value": shown(item.display_value)}) for item in reply.list_items]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from erpsync.crm.catalogue import FieldKind
+from erpsync.crm.texts import _
 from erpsync.protocol import FieldType
 from erpsync.protocol.codec import (
     ValueError_,
@@ -22,11 +23,32 @@ from erpsync.protocol.codec import (
     parse_lenient,
 )
 
-__all__ = ["Untranslatable", "crm_to_erp", "erp_to_crm", "is_blank"]
+__all__ = ["Untranslatable", "crm_to_erp", "erp_to_crm", "is_blank", "problem_text", "unreadable"]
 
 
 class Untranslatable(ValueError):
     """The value has no counterpart on the other side (e.g. an unmapped list item)."""
+
+
+def problem_text(exc: Exception) -> str:
+    """An exception's message as it was made: a translated text keeps its other languages."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+
+
+def unreadable(text: str, erp_type: FieldType) -> str:
+    """Why ``text`` is not an encoded value of ``erp_type``, for people (the codec's own messages
+    are English: they are for developers)."""
+    value = text[:40]
+    match erp_type:
+        case FieldType.Integer:
+            return _("%(value)r is not a whole number; expected [I:123]", value=value)
+        case FieldType.Double:
+            return _("%(value)r is not a number; expected [F:12.5]", value=value)
+        case FieldType.Datetime:
+            return _("%(value)r is not a date-time; expected [DT:MM/dd/yyyy HH:mm:ss.fffffff]", value=value)
+        case FieldType.Checkbox:
+            return _("%(value)r is not a checkbox value; expected [I:0] or [I:1]", value=value)
+    return _("%(value)r cannot be read as a %(type)s value", value=value, type=erp_type.value)
 
 
 def is_blank(value: Any) -> bool:
@@ -55,7 +77,7 @@ def crm_to_erp(
     if erp_type is FieldType.List:
         key = (list_map or {}).get(int(value))
         if key is None:
-            raise Untranslatable(f"CRM list item {value} has no ERP list mapping")
+            raise Untranslatable(_("CRM list item %(item)s has no ERP list mapping", item=value))
         return key
     if erp_type is FieldType.Text:
         return value if kind is FieldKind.text else _as_text(value, kind)
@@ -92,14 +114,14 @@ def erp_to_crm(
     if erp_type is FieldType.List:
         item = (list_map or {}).get(text)
         if item is None:
-            raise Untranslatable(f"ERP list item {text!r} has no CRM list mapping")
+            raise Untranslatable(_("ERP list item %(item)r has no CRM list mapping", item=text))
         return item
     decoded = parse_lenient(text, erp_type)
     if kind is FieldKind.text and erp_type is not FieldType.Text:
         return _text_from(decoded, erp_type)
     if kind is FieldKind.integer and isinstance(decoded, float):
         if not decoded.is_integer():
-            raise ValueError_(f"{text!r} is not a whole number")
+            raise ValueError_(_("%(value)r is not a whole number", value=text))
         return int(decoded)
     if kind is FieldKind.double and isinstance(decoded, int) and not isinstance(decoded, bool):
         return float(decoded)

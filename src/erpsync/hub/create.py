@@ -24,10 +24,11 @@ from erpsync.crm import store
 from erpsync.crm.catalogue import CrmActorType, CrmEntity
 from erpsync.crm.errors import CrmValidationError
 from erpsync.crm.store import Record, connection_origin
+from erpsync.crm.texts import _, joined
 from erpsync.crm.values import FieldValue
 from erpsync.protocol import ErpActor, FieldAccess, FieldMetadata, FieldType, call
 
-from .conversion import Untranslatable, crm_to_erp, is_blank
+from .conversion import Untranslatable, crm_to_erp, is_blank, problem_text
 from .erp_tab import Permission, crm_record, usable_connection, usable_mapping
 from .errors import ConnectorFailed, InvalidInput, Refused
 from .field_values import (
@@ -129,12 +130,12 @@ def build_new_actor(
     filled = _to_erp_keys(fields)
     prompted = {row.erp_field_key for row in rows if is_prompted(row, row.erp_field_key in filled)}
     not_asked = {
-        f"ErpFieldKeyValues.{key}": "is not one of the fields asked for when creating this actor"
+        f"ErpFieldKeyValues.{key}": _("is not one of the fields asked for when creating this actor")
         for key in user_values
         if key not in prompted
     }
     if not_asked:
-        raise InvalidInput("Some values are for fields the Create dialog does not ask for.", not_asked)
+        raise InvalidInput(_("Some values are for fields the Create dialog does not ask for."), not_asked)
     require_valid_erp_values({row.erp_field_key: row for row in rows}, user_values, "ErpFieldKeyValues")
     values = {
         row.erp_field_key: row.first_sync_default_value
@@ -152,7 +153,9 @@ def build_new_actor(
                 crm_to_erp(value, f.crm_field.kind, f.erp_type, f.list_to_erp), f.erp_type
             )
         except (Untranslatable, ValueError) as exc:
-            warnings[f.erp_key] = f"{f.label} was left out: {exc}."
+            warnings[f.erp_key] = _(
+                "%(field)s was left out: %(problem)s.", field=f.label, problem=problem_text(exc)
+            )
     values.update(from_crm)
     for key, value in user_values.items():
         if value:
@@ -160,13 +163,16 @@ def build_new_actor(
         else:
             values.pop(key, None)  # the user emptied a pre-filled value
     empty = {
-        f"ErpFieldKeyValues.{row.erp_field_key}": f"{row.display_name or row.erp_field_key} is mandatory"
+        f"ErpFieldKeyValues.{row.erp_field_key}": row.display_name or row.erp_field_key
         for row in rows
         if is_mandatory(row) and not values.get(row.erp_field_key)
     }
     if empty:
-        names = ", ".join(message.removesuffix(" is mandatory") for message in empty.values())
-        raise InvalidInput(f"Fill in the mandatory fields: {names}.", empty)
+        names = ", ".join(empty.values())
+        raise InvalidInput(
+            _("Fill in the mandatory fields: %(fields)s.", fields=names),
+            {key: _("%(field)s is mandatory", field=name) for key, name in empty.items()},
+        )
     return NewActor(values, from_crm, warnings)
 
 
@@ -237,7 +243,7 @@ def _create(hub: Hub, session: Session, plan: _Plan) -> ErpActor:
     created = reply.actor
     if created is None or not created.erp_key or not created.last_modified:
         raise ConnectorFailed(
-            "CreateActor failed: the connector did not return the new actor's ErpKey and LastModified."
+            _("CreateActor failed: the connector did not return the new actor's ErpKey and LastModified.")
         )
     return created
 
@@ -273,7 +279,14 @@ def _write_back(
             if sides.erp_may_win:
                 crm_values[f.crm_field.key] = sides.erp_as_crm
             else:
-                warn(f, f"{f.label} was not written to the CRM: {sides.erp_problem}.")
+                warn(
+                    f,
+                    _(
+                        "%(field)s was not written to the CRM: %(problem)s.",
+                        field=f.label,
+                        problem=sides.erp_problem,
+                    ),
+                )
     if not crm_values:
         return base, [], entries
     origin = connection_origin(plan.connection.id)
@@ -282,7 +295,10 @@ def _write_back(
     except CrmValidationError as exc:  # e.g. a list item deleted meanwhile: keep the rest
         for f in plan.fields:
             if f.crm_field.key in exc.errors:
-                warn(f, f"{f.label} was not written to the CRM: {exc.errors[f.crm_field.key]}.")
+                problem = exc.errors[f.crm_field.key]
+                warn(
+                    f, _("%(field)s was not written to the CRM: %(problem)s.", field=f.label, problem=problem)
+                )
         crm_values = {key: value for key, value in crm_values.items() if key not in exc.errors}
         changed = (
             store.update(session, plan.record.entity, plan.record.id, crm_values, origin)
@@ -356,14 +372,27 @@ def create_erp_actor_from_crm(
                     *_sent_log(plan, created),
                     *entries,
                     plan.entry(
-                        "link", created.erp_key, message=f"Created {erp_actor_type} {created.erp_key}."
+                        "link",
+                        created.erp_key,
+                        message=_("Created %(type)s %(key)s.", type=erp_actor_type, key=created.erp_key),
                     ),
                 ],
             )
     except Refused as exc:
-        created_only = f"The new {erp_actor_type} {created.erp_key!r} was created in the ERP but not linked."
+        created_only = _(
+            "The new %(type)s %(key)r was created in the ERP but not linked.",
+            type=erp_actor_type,
+            key=created.erp_key,
+        )
         raise Refused(
-            f"{exc.message} {created_only}",
-            [*exc.reasons, f"Connect the record to {erp_actor_type} {created.erp_key} instead."],
+            joined(" ", (exc.message, created_only)),
+            [
+                *exc.reasons,
+                _(
+                    "Connect the record to %(type)s %(key)s instead.",
+                    type=erp_actor_type,
+                    key=created.erp_key,
+                ),
+            ],
         ) from exc
     return CreateOutcome(link, created, changed, list(plan.new.warnings.values()))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from erpsync.crm.texts import _
 from erpsync.protocol import FieldAccess, FieldType, call
 from erpsync.protocol.codec import is_encoded
 
@@ -59,23 +60,23 @@ def default_value_errors(
     value = settings.first_sync_default_value
     wants_value = settings.has_first_sync_default_value or settings.prompt_user
     if wants_value and field_type in _NO_DEFAULTS:
-        errors["FirstSyncDefaultValue"] = f"{field_type.value} fields take no default value."
+        errors["FirstSyncDefaultValue"] = _("%(type)s fields take no default value.", type=field_type.value)
         return errors
     if wants_value and access is FieldAccess.ReadOnly:
-        errors["FirstSyncDefaultValue"] = "The ERP field is read-only: the CRM cannot set it."
+        errors["FirstSyncDefaultValue"] = _("The ERP field is read-only: the CRM cannot set it.")
         return errors
     if settings.has_first_sync_default_value and value:
         if not is_encoded(value, field_type):
-            errors["FirstSyncDefaultValue"] = f"is not a valid {field_type.value} value"
+            errors["FirstSyncDefaultValue"] = _("is not a valid %(type)s value", type=field_type.value)
         elif max_length and field_type is FieldType.Text and len(value) > max_length:
-            errors["FirstSyncDefaultValue"] = f"is longer than {max_length} characters"
+            errors["FirstSyncDefaultValue"] = _("is longer than %(max)s characters", max=max_length)
     has_default = settings.has_first_sync_default_value and value != ""
     if (
         settings.mandatory
         and access is not FieldAccess.Mandatory
         and not (has_default or settings.prompt_user)
     ):
-        errors["Mandatory"] = "A mandatory field needs a default value or Ask the user (or both)."
+        errors["Mandatory"] = _("A mandatory field needs a default value or Ask the user (or both).")
     return errors
 
 
@@ -121,35 +122,35 @@ def _info(row: ErpField, mapping: ErpActorTypeMapping) -> DefaultValueInfo:
 def default_value_info(hub: Hub, erp_field_id: int) -> DefaultValueInfo:
     """Read from the hub's cache: no connector call (reference §2.7 rule 5)."""
     with reading(hub) as session:
-        row, mapping, _ = erp_field_row(session, erp_field_id)
+        row, mapping, _connection = erp_field_row(session, erp_field_id)
         return _info(row, mapping)
 
 
 def save_default_value(hub: Hub, erp_field_id: int, settings: DefaultValueSettings) -> DefaultValueInfo:
     with reading(hub) as session:
-        row, _, connection = erp_field_row(session, erp_field_id)
-        require_inactive(connection, "change its default values")
+        row, _mapping, connection = erp_field_row(session, erp_field_id)
+        require_inactive(connection, _("change its default values"))
         kind, access = erp_type(row), erp_access(row)
         url = connector_row(session, connection.connector_id, include_deleted=True).url
         guid, list_name = connection.guid, row.list_name
     errors = default_value_errors(kind, access, row.max_length, settings)
     if errors:
-        raise InvalidInput(f"The default value of {row.erp_field_key} cannot be saved.", errors)
+        raise InvalidInput(_("The default value of %(key)s cannot be saved.", key=row.erp_field_key), errors)
     value = settings.first_sync_default_value if settings.has_first_sync_default_value else ""
     if kind is FieldType.List and value:
         reply = send(
             client_for_url(hub, url),
-            f"Reading the ERP list {list_name!r}",
+            _("Reading the ERP list %(list)r", list=list_name),
             call.get_list_items(guid, list_name, [value]),
         )
         if value not in {item.key for item in reply.list_items}:
             raise InvalidInput(
-                f"The default value of {row.erp_field_key} cannot be saved.",
-                {"FirstSyncDefaultValue": f"is not an item of the ERP list {list_name!r}"},
+                _("The default value of %(key)s cannot be saved.", key=row.erp_field_key),
+                {"FirstSyncDefaultValue": _("is not an item of the ERP list %(list)r", list=list_name)},
             )
     with writing(hub) as session:
         row, mapping, connection = erp_field_row(session, erp_field_id)
-        require_inactive(connection, "change its default values")
+        require_inactive(connection, _("change its default values"))
         row.has_first_sync_default_value = settings.has_first_sync_default_value
         row.first_sync_default_value = value
         row.prompt_user = settings.prompt_user

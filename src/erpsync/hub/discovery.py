@@ -35,6 +35,7 @@ from erpsync.crm.catalogue import (
     fields_by_key,
 )
 from erpsync.crm.db import utcnow
+from erpsync.crm.texts import _
 from erpsync.protocol import (
     SUPPORTED_ACTOR_TYPES,
     ActorType,
@@ -102,7 +103,7 @@ class Discovery:
 
 def _capabilities(client: ConnectorClient) -> tuple[tuple[str, ...], int]:
     try:
-        reply = send(client, "Reading the connector's capabilities", call.get_capabilities())
+        reply = send(client, _("Reading the connector's capabilities"), call.get_capabilities())
     except ConnectorFailed as exc:
         if exc.error_code in _PLAIN_CONNECTOR:
             return (), 0  # a plain SuperOffice-style connector
@@ -126,7 +127,7 @@ def _usable_fields(actor_type: str, fields: Sequence[FieldMetadata]) -> tuple[Fi
 def fetch_discovery(client: ConnectorClient, guid: str) -> Discovery:
     """Ask the connector what a connection offers (no database involved)."""
     capabilities, max_page_size = _capabilities(client)
-    names = send(client, "Reading the supported actor types", call.get_supported_actor_types(guid)).items
+    names = send(client, _("Reading the supported actor types"), call.get_supported_actor_types(guid)).items
     discovered: list[DiscoveredActorType] = []
     for name in dict.fromkeys(names):
         try:
@@ -137,10 +138,14 @@ def fetch_discovery(client: ConnectorClient, guid: str) -> Discovery:
         if actor_type not in SUPPORTED_ACTOR_TYPES:
             continue  # Employee, Sale: a connector may offer them, the engine does not sync them
         fields = send(
-            client, f"Reading the fields of {name}", call.get_supported_actor_type_fields(guid, name)
+            client,
+            _("Reading the fields of %(type)s", type=name),
+            call.get_supported_actor_type_fields(guid, name),
         ).field_meta_data_objects
         searchable = send(
-            client, f"Reading the searchable fields of {name}", call.get_searchable_fields(guid, name)
+            client,
+            _("Reading the searchable fields of %(type)s", type=name),
+            call.get_searchable_fields(guid, name),
         ).items
         discovered.append(
             DiscoveredActorType(actor_type, _usable_fields(name, fields), frozenset(searchable))

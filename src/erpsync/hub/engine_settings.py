@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from erpsync.crm.texts import _
+
 from .models import ErpConfiguration
 from .priorities import configuration_row
 from .service import Hub
@@ -51,8 +53,10 @@ def timespan(seconds: int) -> str:
 
 
 def _status(running: bool, interval: int) -> EngineStatus:
-    switch = "on" if running else "off"
-    message = f"Automatic sync is switched {switch} (every {timespan(interval)})."
+    if running:
+        message = _("Automatic sync is switched on (every %(interval)s).", interval=timespan(interval))
+    else:
+        message = _("Automatic sync is switched off (every %(interval)s).", interval=timespan(interval))
     return EngineStatus(running, message, interval)
 
 

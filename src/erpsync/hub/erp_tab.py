@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from erpsync.crm import store
 from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType
+from erpsync.crm.errors import RecordNotFound
 from erpsync.crm.store import Record
+from erpsync.crm.texts import _, noun
 from erpsync.crm.values import is_record_id
 from erpsync.protocol import ActorType, FieldMetadata, FieldType
 
@@ -63,6 +65,12 @@ class Permission(Enum):
     search = "CanConnect or CanCreateERP"
 
 
+def _permission_name(permission: Permission) -> str:
+    if permission is Permission.search:
+        return _("CanConnect or CanCreateERP")
+    return str(permission.value)
+
+
 @dataclass(frozen=True, slots=True)
 class UsableConnection:
     connection: ErpConnection
@@ -92,10 +100,14 @@ def usable_connection(
     connection = session.get(ErpConnection, connection_id) if is_record_id(connection_id) else None
     access = access_to(session, connection, user_id) if connection is not None else None
     if connection is None or access is None or not connection.active or not access.can_see:
-        raise NotFound(f"There is no active ERP connection {connection_id} available to you.")
+        raise NotFound(_("There is no active ERP connection %(id)s available to you.", id=connection_id))
     if not _allows(access, permission):
         raise AccessDenied(
-            f"You may not do this in {connection.display_name}: it needs the {permission.value} permission."
+            _(
+                "You may not do this in %(connection)s: it needs the %(permission)s permission.",
+                connection=connection.display_name,
+                permission=_permission_name(permission),
+            )
         )
     return UsableConnection(connection, access)
 
@@ -122,12 +134,30 @@ def usable_mapping(
         (m for m in active_mappings(session, connection.id) if m.erp_actor_type == erp_actor_type), None
     )
     if mapping is None:
-        raise NotFound(f"{connection.display_name} does not sync {erp_actor_type} actors.")
+        raise NotFound(
+            _(
+                "%(connection)s does not sync %(type)s actors.",
+                connection=connection.display_name,
+                type=erp_actor_type,
+            )
+        )
     if crm_actor_type is not None and mapping.crm_actor_type != crm_actor_type.value:
         raise Refused(
-            f"In {connection.display_name}, {erp_actor_type} actors are linked to {mapping.crm_actor_type} "
-            f"records, not to {crm_actor_type.value} records.",
-            [f"Use one of the ERP actor types {connection.display_name} syncs with {crm_actor_type.value}."],
+            _(
+                "In %(connection)s, %(type)s actors are linked to %(crm_type)s records, not to %(wanted)s "
+                "records.",
+                connection=connection.display_name,
+                type=erp_actor_type,
+                crm_type=mapping.crm_actor_type,
+                wanted=crm_actor_type.value,
+            ),
+            [
+                _(
+                    "Use one of the ERP actor types %(connection)s syncs with %(crm_type)s.",
+                    connection=connection.display_name,
+                    crm_type=crm_actor_type.value,
+                )
+            ],
         )
     return mapping
 
@@ -136,7 +166,7 @@ def crm_record(session: Session, crm_actor_type: CrmActorType, record_id: int) -
     entity = ENTITY_OF_ACTOR_TYPE[crm_actor_type]
     record = store.get(session, entity, record_id)
     if record is None:
-        raise NotFound(f"There is no {entity.value} with id {record_id}.")
+        raise NotFound(RecordNotFound(entity.value, record_id).message)
     return record
 
 
@@ -239,16 +269,24 @@ def erp_field_values(
     record = crm_record(session, crm_actor_type, entity_id)
     link = link_of_record(session, connection.id, record.entity, record.id)
     if link is None:
-        raise NotFound(f"This {record.entity.value} is not linked in {connection.display_name}.")
+        raise NotFound(
+            _(
+                "This %(kind)s is not linked in %(connection)s.",
+                kind=noun(record.entity.value),
+                connection=connection.display_name,
+            )
+        )
     mapping = usable_mapping(session, connection, link.erp_actor_type, crm_actor_type)
     shown = {row.erp_field_key: row for row in display_fields(session, mapping)}
     unknown = {
-        f"FieldKeys.{index}": f"{key!r} is not a field shown in the ERP tab of {link.erp_actor_type}"
+        f"FieldKeys.{index}": _(
+            "%(key)r is not a field shown in the ERP tab of %(type)s", key=key, type=link.erp_actor_type
+        )
         for index, key in enumerate(field_keys)
         if key not in shown
     }
     if unknown:
-        raise InvalidInput("Ask only for fields shown in the ERP tab.", unknown)
+        raise InvalidInput(_("Ask only for fields shown in the ERP tab."), unknown)
     if not field_keys:
         return []
     actor = fetch_actor(hub, session, connection, link.erp_actor_type, link.erp_key, field_keys)

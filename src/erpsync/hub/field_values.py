@@ -23,6 +23,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from erpsync import i18n
 from erpsync.crm.catalogue import (
     ENTITY_OF_ACTOR_TYPE,
     CrmActorType,
@@ -32,6 +33,7 @@ from erpsync.crm.catalogue import (
     find_field,
 )
 from erpsync.crm.lists import list_items_by_id
+from erpsync.crm.texts import _
 from erpsync.crm.values import FieldValue, ValueProblem, coerce
 from erpsync.protocol import ErpActor, ErrorCode, FieldAccess, FieldMetadata, FieldType, call
 from erpsync.protocol.codec import (
@@ -46,7 +48,7 @@ from erpsync.protocol.codec import (
 )
 
 from .compatibility import allowed_directions
-from .conversion import Untranslatable, crm_to_erp, erp_to_crm
+from .conversion import Untranslatable, crm_to_erp, erp_to_crm, unreadable
 from .errors import ConnectorFailed, HubError, InvalidInput, NotFound
 from .models import ErpActorTypeMapping, ErpConnection, ErpField, ErpListItemMapping
 from .service import Hub, connector_call
@@ -262,6 +264,11 @@ def _display_number(value: float) -> str:
     return encode_float(value)[3:-1]
 
 
+def _yes_no(value: bool) -> str:
+    """Neutral display text, as every display value here: the pages show it in their language."""
+    return "Yes" if value else "No"
+
+
 def erp_display(text: str, erp_type: FieldType, list_texts: Mapping[str, str] | None = None) -> str:
     """An ERP value as people read it: ``[DT:…]`` → ``2024-05-01 13:45``, ``[I:1]`` on a checkbox →
     ``Yes``, a list key → the item's display text. A value that cannot be read is shown as sent."""
@@ -270,7 +277,7 @@ def erp_display(text: str, erp_type: FieldType, list_texts: Mapping[str, str] | 
     if erp_type is FieldType.List:
         return (list_texts or {}).get(text, text)
     if erp_type is FieldType.Checkbox and text == "":
-        return "No"
+        return _yes_no(False)
     try:
         value = parse_lenient(text, erp_type)
     except ValueError_:
@@ -279,7 +286,7 @@ def erp_display(text: str, erp_type: FieldType, list_texts: Mapping[str, str] | 
         case None:
             return ""
         case bool():
-            return "Yes" if value else "No"
+            return _yes_no(value)
         case datetime():
             return _display_datetime(value)
         case float():
@@ -291,10 +298,10 @@ def erp_display(text: str, erp_type: FieldType, list_texts: Mapping[str, str] | 
 def crm_display(value: FieldValue, kind: FieldKind, item_names: Mapping[int, str] | None = None) -> str:
     """A CRM value as people read it (list items by name)."""
     if value is None:
-        return "No" if kind is FieldKind.checkbox else ""
+        return _yes_no(False) if kind is FieldKind.checkbox else ""
     match kind:
         case FieldKind.checkbox:
-            return "Yes" if value else "No"
+            return _yes_no(bool(value))
         case FieldKind.date if isinstance(value, datetime):
             return _display_datetime(value)
         case FieldKind.double if isinstance(value, int | float):
@@ -347,9 +354,13 @@ def crm_as_erp(mapped: MappedField, crm_value: FieldValue) -> tuple[str | None, 
     try:
         text = crm_to_erp(crm_value, crm_field.kind, mapped.erp_type, mapped.list_to_erp)
     except Untranslatable as exc:
-        return None, str(exc)
+        return None, exc.args[0]
     except (ValueError, TypeError):
-        return None, f"a {crm_field.kind.value} value cannot be written to a {mapped.erp_type.value} field"
+        return None, _(
+            "a %(crm_kind)s value cannot be written to a %(erp_type)s field",
+            crm_kind=crm_field.kind.value,
+            erp_type=mapped.erp_type.value,
+        )
     return normal_erp(text, mapped.erp_type), ""
 
 
@@ -362,11 +373,11 @@ def erp_as_crm(mapped: MappedField, erp_value: str) -> tuple[FieldValue, str]:
             crm_field, erp_to_crm(erp_value, mapped.erp_type, crm_field.kind, mapped.list_to_crm)
         ), ""
     except Untranslatable as exc:
-        return None, str(exc)
+        return None, exc.args[0]
     except ValueProblem as exc:
-        return None, f"the value {exc}"
+        return None, _("the value %(problem)s", problem=exc.args[0])
     except (ValueError, TypeError):
-        return None, f"{erp_value!r} cannot be read as a {mapped.erp_type.value} value"
+        return None, unreadable(erp_value, mapped.erp_type)
 
 
 def sides_of(mapped: MappedField, crm_value: FieldValue, erp_value: str) -> Sides:
@@ -417,14 +428,28 @@ def check_choice(sides: Sides, source: Source) -> str:
     mapped = sides.field
     if source is Source.crm:
         if not mapped.to_erp:
-            return f"{mapped.label} is not synced from the CRM to the ERP, so the CRM value cannot win."
+            return _(
+                "%(field)s is not synced from the CRM to the ERP, so the CRM value cannot win.",
+                field=mapped.label,
+            )
         if sides.crm_as_erp is None:
-            return f"{mapped.label}: the CRM value cannot be written to the ERP: {sides.crm_problem}."
+            return _(
+                "%(field)s: the CRM value cannot be written to the ERP: %(problem)s.",
+                field=mapped.label,
+                problem=sides.crm_problem,
+            )
     else:
         if not mapped.to_crm:
-            return f"{mapped.label} is not synced from the ERP to the CRM, so the ERP value cannot win."
+            return _(
+                "%(field)s is not synced from the ERP to the CRM, so the ERP value cannot win.",
+                field=mapped.label,
+            )
         if not sides.erp_readable:
-            return f"{mapped.label}: the ERP value cannot be written to the CRM: {sides.erp_problem}."
+            return _(
+                "%(field)s: the ERP value cannot be written to the CRM: %(problem)s.",
+                field=mapped.label,
+                problem=sides.erp_problem,
+            )
     return ""
 
 
@@ -470,7 +495,14 @@ def fetch_actor(
     """``GetActors`` for one actor; :class:`NotFound` when the ERP does not have it."""
     client = hub.client_for(session, connection)
     request = call.get_actors(connection.guid, actor_type, [erp_key], list(dict.fromkeys(field_keys)))
-    missing = NotFound(f"{connection.display_name} has no {actor_type} with the ErpKey {erp_key!r}.")
+    missing = NotFound(
+        _(
+            "%(connection)s has no %(type)s with the ErpKey %(key)r.",
+            connection=connection.display_name,
+            type=actor_type,
+            key=erp_key,
+        )
+    )
     try:
         reply = connector_call("GetActors", lambda: client.send(request))
     except ConnectorFailed as exc:
@@ -494,8 +526,8 @@ def as_refused_values(exc: ConnectorFailed, member: str) -> HubError:
     connector failure stays what it is (502)."""
     if exc.error_code not in _VALUE_REFUSALS:
         return exc
-    reason = exc.user_explanation or exc.message
-    return InvalidInput(f"The ERP refused the values: {reason}", {member: reason})
+    reason = i18n.pick_explanation(exc.user_explanation) if exc.user_explanation else exc.message
+    return InvalidInput(_("The ERP refused the values: %(reason)s", reason=reason), {member: reason})
 
 
 def list_display_texts(
@@ -531,10 +563,10 @@ def check_erp_value(row: ErpField, value: str) -> str:
     erp_type = erp_field_type(row) or FieldType.Text
     try:
         decode(value, erp_type)
-    except ValueError_ as exc:
-        return str(exc)
+    except ValueError_:
+        return unreadable(value, erp_type)
     if erp_type in (FieldType.Text, FieldType.Password) and 0 < row.max_length < len(value):
-        return f"is longer than {row.max_length} characters"
+        return _("is longer than %(max)s characters", max=row.max_length)
     return ""
 
 
@@ -546,4 +578,4 @@ def require_valid_erp_values(rows: Mapping[str, ErpField], values: Mapping[str, 
         if key in rows and (problem := check_erp_value(rows[key], value))
     }
     if errors:
-        raise InvalidInput("Some values are not encoded for their field's type.", errors)
+        raise InvalidInput(_("Some values are not encoded for their field's type."), errors)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.db import begin_write
 from erpsync.crm.store import Record
+from erpsync.crm.texts import _, noun
 
 from .errors import Refused
 from .models import ErpConnection, ErpLink
@@ -97,13 +98,27 @@ def require_unlinked(
     """Refuse a second link of the record, or (when given) of the actor, in the connection."""
     if link_of_record(session, connection.id, entity, record_id) is not None:
         raise Refused(
-            f"This {entity.value} is already linked in {connection.display_name}.",
-            [f"Disconnect it first; a {entity.value} can be linked to one actor per connection."],
+            _(
+                "This %(kind)s is already linked in %(connection)s.",
+                kind=noun(entity.value),
+                connection=connection.display_name,
+            ),
+            [
+                _(
+                    "Disconnect it first; a %(kind)s can be linked to one actor per connection.",
+                    kind=noun(entity.value),
+                )
+            ],
         )
     if erp_key and link_of_actor(session, connection.id, actor_type, erp_key) is not None:
         raise Refused(
-            f"The {actor_type} {erp_key!r} is already linked to another record in {connection.display_name}.",
-            ["An ERP actor can be linked to one CRM record per connection."],
+            _(
+                "The %(type)s %(key)r is already linked to another record in %(connection)s.",
+                type=actor_type,
+                key=erp_key,
+                connection=connection.display_name,
+            ),
+            [_("An ERP actor can be linked to one CRM record per connection.")],
         )
 
 
@@ -120,8 +135,8 @@ def require_parent_link(session: Session, connection: ErpConnection, person: Rec
     link = parent_link(session, connection.id, person)
     if link is None:
         raise Refused(
-            f"The person's company is not linked in {connection.display_name}.",
-            ["Connect the company to the ERP first; its persons are linked under it."],
+            _("The person's company is not linked in %(connection)s.", connection=connection.display_name),
+            [_("Connect the company to the ERP first; its persons are linked under it.")],
         )
     return link
 
@@ -154,9 +169,14 @@ def bind(
             session.add(link)
     except IntegrityError:
         raise Refused(
-            f"The {entity.value} or the {actor_type} {erp_key!r} was linked in "
-            f"{connection.display_name} at the same time.",
-            ["Reload the ERP tab and try again."],
+            _(
+                "The %(kind)s or the %(type)s %(key)r was linked in %(connection)s at the same time.",
+                kind=noun(entity.value),
+                type=actor_type,
+                key=erp_key,
+                connection=connection.display_name,
+            ),
+            [_("Reload the ERP tab and try again.")],
         ) from None
     return link
 

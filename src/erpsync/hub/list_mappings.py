@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType, CrmField, find_field
 from erpsync.crm.lists import ListItemRecord, list_items
+from erpsync.crm.texts import _
 from erpsync.protocol import FieldType, ListItem, call
 
 from .errors import InvalidInput
@@ -69,21 +70,25 @@ def list_mapping_errors(
     chosen: dict[int, list[str]] = {}
     for choice in choices:
         if choice.erp_item_key not in erp_items:
-            problems.append(f"The ERP list has no item {choice.erp_item_key!r}.")
+            problems.append(_("The ERP list has no item %(key)r.", key=choice.erp_item_key))
         elif choice.erp_item_key in seen:
-            problems.append(f"The ERP item {choice.erp_item_key!r} is listed twice.")
+            problems.append(_("The ERP item %(key)r is listed twice.", key=choice.erp_item_key))
         seen.add(choice.erp_item_key)
         if choice.crm_item_id is None:
             continue
         if choice.crm_item_id not in crm_items:
-            problems.append(f"The CRM list has no item with id {choice.crm_item_id} to choose.")
+            problems.append(_("The CRM list has no item with id %(id)s to choose.", id=choice.crm_item_id))
             continue
         chosen.setdefault(choice.crm_item_id, []).append(choice.erp_item_key)
     for crm_item_id, erp_keys in chosen.items():
         if len(erp_keys) > 1:
             problems.append(
-                f"The CRM item {crm_items[crm_item_id]!r} is chosen for several ERP items "
-                f"({', '.join(erp_keys)}); each CRM item may be chosen once."
+                _(
+                    "The CRM item %(item)r is chosen for several ERP items (%(keys)s); "
+                    "each CRM item may be chosen once.",
+                    item=crm_items[crm_item_id],
+                    keys=", ".join(erp_keys),
+                )
             )
     return problems
 
@@ -163,7 +168,9 @@ def fetch_erp_lists(hub: Hub, url: str, guid: str, list_names: Collection[str]) 
     """``GetList`` once per list name."""
     client = client_for_url(hub, url)
     return {
-        name: send(client, f"Reading the ERP list {name!r}", call.get_list(guid, name)).list_items
+        name: send(
+            client, _("Reading the ERP list %(list)r", list=name), call.get_list(guid, name)
+        ).list_items
         for name in sorted(set(list_names))
     }
 
@@ -233,25 +240,25 @@ def save_connection_list_mappings(
     """Replace the list mappings of the fields sent (ERP field id, choices); other fields keep theirs."""
     with reading(hub) as session:
         connection = connection_row(session, connection_id)
-        require_inactive(connection, "change its list mappings")
+        require_inactive(connection, _("change its list mappings"))
         url = connector_row(session, connection.connector_id, include_deleted=True).url
         fields = {each.row.id: each for each in list_fields(session, connection_id)}
     mappings: dict[int, Sequence[ItemChoice]] = {}
     errors: dict[str, str] = {}
-    wrong = "is not a List field of this connection mapped to a CRM list field"
+    wrong = _("is not a List field of this connection mapped to a CRM list field")
     for field_id, choices in sent:
         if field_id not in fields:
             errors[f"ErpFieldId {field_id}"] = wrong
         elif field_id in mappings:
-            errors[_field_name(fields[field_id])] = "is sent twice"
+            errors[_field_name(fields[field_id])] = _("is sent twice")
         mappings[field_id] = choices
     if errors:
-        raise InvalidInput("The list mapping cannot be saved.", errors)
+        raise InvalidInput(_("The list mapping cannot be saved."), errors)
     chosen = [fields[field_id] for field_id in mappings]
     erp_lists = fetch_erp_lists(hub, url, connection.guid, [each.row.list_name for each in chosen])
     with writing(hub) as session:
         connection = connection_row(session, connection_id)
-        require_inactive(connection, "change its list mappings")
+        require_inactive(connection, _("change its list mappings"))
         _check_choices(session, chosen, mappings, erp_lists)
         for each in chosen:
             session.execute(delete(ErpListItemMapping).where(ErpListItemMapping.erp_field_id == each.row.id))
@@ -296,4 +303,4 @@ def _check_choices(
         if problems:
             errors[_field_name(each)] = " ".join(problems)
     if errors:
-        raise InvalidInput("The list mapping cannot be saved.", errors)
+        raise InvalidInput(_("The list mapping cannot be saved."), errors)

@@ -32,6 +32,7 @@ from erpsync.crm.catalogue import (
     fields_by_key,
     fields_of,
 )
+from erpsync.crm.texts import _, noun
 from erpsync.protocol import ActorType, FieldAccess, FieldType
 
 from .compatibility import allowed_directions, crm_fields_for
@@ -112,36 +113,48 @@ def _problems(entity: CrmEntity, choice: MappingChoice, written_elsewhere: Mappi
     problems: list[str] = []
     if choice.crm_field_key and crm_field is None:
         if choice.crm_field_key != choice.stored_crm_field_key:
-            return [f"The CRM has no {entity.value} field {choice.crm_field_key!r}."]
+            return [
+                _("The CRM has no %(kind)s field %(key)r.", kind=noun(entity.value), key=choice.crm_field_key)
+            ]
         if choice.syncs:
-            return [f"The CRM field {choice.crm_field_key!r} no longer exists: remove its direction."]
+            return [
+                _("The CRM field %(key)r no longer exists: remove its direction.", key=choice.crm_field_key)
+            ]
     if choice.syncs and choice.missing_in_erp:
-        problems.append("The connector no longer offers this field: it cannot sync.")
+        problems.append(_("The connector no longer offers this field: it cannot sync."))
     elif choice.syncs and not choice.crm_field_key:
-        problems.append("Choose a CRM field before setting a sync direction.")
+        problems.append(_("Choose a CRM field before setting a sync direction."))
     if crm_field is not None:
         allowed = allowed_directions(choice.field_type, choice.access, crm_field)
         if not allowed.any and choice.crm_field_key != choice.stored_crm_field_key:
             problems.append(
-                f"The CRM field {crm_field.label} cannot be mapped to it: {allowed.to_crm_reason}"
+                _(
+                    "The CRM field %(field)s cannot be mapped to it: %(reason)s",
+                    field=crm_field.label,
+                    reason=allowed.to_crm_reason,
+                )
             )
         else:
             if choice.sync_to_crm and not allowed.to_crm:
-                problems.append(f"It cannot sync to the CRM: {allowed.to_crm_reason}")
+                problems.append(_("It cannot sync to the CRM: %(reason)s", reason=allowed.to_crm_reason))
             if choice.sync_to_erp and not allowed.to_erp:
-                problems.append(f"It cannot sync to the ERP: {allowed.to_erp_reason}")
+                problems.append(_("It cannot sync to the ERP: %(reason)s", reason=allowed.to_erp_reason))
         other = written_elsewhere.get(crm_field.key)
         if choice.sync_to_crm and other is not None:
             problems.append(
-                f"The CRM field {crm_field.label} is already written from the ERP by the active connection "
-                f"{other!r}; only one connection may write a CRM field."
+                _(
+                    "The CRM field %(field)s is already written from the ERP by the active connection "
+                    "%(connection)r; only one connection may write a CRM field.",
+                    field=crm_field.label,
+                    connection=other,
+                )
             )
     if choice.syncs and choice.show_in_gui:
         problems.append(
-            "A synced field cannot also be shown in the ERP tab: its value is already in the CRM."
+            _("A synced field cannot also be shown in the ERP tab: its value is already in the CRM.")
         )
     if choice.field_type is FieldType.Password and (choice.show_in_gui or choice.show_in_search):
-        problems.append("Password fields are never shown.")
+        problems.append(_("Password fields are never shown."))
     return problems
 
 
@@ -167,8 +180,12 @@ def mapping_errors(
         if choice.crm_field_key and others:
             names = ", ".join(field_label(c.erp_display_name, c.erp_field_key) for c in others)
             problems.append(
-                f"The CRM field {choice.crm_field_key!r} is also mapped to {names}; a CRM field may be "
-                "mapped to one ERP field per actor type."
+                _(
+                    "The CRM field %(key)r is also mapped to %(fields)s; a CRM field may be "
+                    "mapped to one ERP field per actor type.",
+                    key=choice.crm_field_key,
+                    fields=names,
+                )
             )
         if problems:
             errors[choice.erp_field_key] = " ".join(problems)
@@ -322,7 +339,7 @@ def crm_actor_type(hub: Hub, connection_id: int, erp_actor_type: str) -> CrmActo
     try:
         return CRM_ACTOR_TYPE_OF[ActorType(erp_actor_type)]
     except (KeyError, ValueError):
-        raise NotFound(f"{erp_actor_type!r} actors are not synced with the CRM.") from None
+        raise NotFound(_("%(type)r actors are not synced with the CRM.", type=erp_actor_type)) from None
 
 
 # -- saving -----------------------------------------------------------------------------------------
@@ -352,13 +369,13 @@ def _resolve(
         row = by_id.get(change.erp_field_id) if change.erp_field_id else by_key.get(change.erp_field_key)
         name = f"FieldMappings[{position}]"
         if row is None:
-            errors[name] = "is not a field of this actor type"
+            errors[name] = _("is not a field of this actor type")
         elif row.erp_field_key in resolved:
-            errors[name] = f"maps {row.erp_field_key} a second time"
+            errors[name] = _("maps %(key)s a second time", key=row.erp_field_key)
         else:
             resolved[row.erp_field_key] = change
     if errors:
-        raise InvalidInput("Some field mappings name no field of this actor type.", errors)
+        raise InvalidInput(_("Some field mappings name no field of this actor type."), errors)
     return resolved
 
 
@@ -400,7 +417,7 @@ def save_actor_type_mapping(
     flag; refused as a whole when any rule says no."""
     with writing(hub) as session:
         connection = connection_row(session, connection_id)
-        require_inactive(connection, "change its field mappings")
+        require_inactive(connection, _("change its field mappings"))
         mapping = actor_type_row(session, connection, erp_actor_type)
         rows = field_rows(session, mapping.id)
         resolved = _resolve(rows, changes)
@@ -408,9 +425,9 @@ def save_actor_type_mapping(
         elsewhere = crm_fields_written_from_erp(session, mapping.crm_actor_type, connection.id)
         errors = mapping_errors(_entity(mapping), choices, resolved.keys(), elsewhere)
         if is_active and mapping.missing_in_erp:
-            errors["IsActive"] = f"The connector no longer offers {erp_actor_type} actors."
+            errors["IsActive"] = _("The connector no longer offers %(type)s actors.", type=erp_actor_type)
         if errors:
-            raise InvalidInput(f"The {erp_actor_type} mapping cannot be saved.", errors)
+            raise InvalidInput(_("The %(type)s mapping cannot be saved.", type=erp_actor_type), errors)
         catalogue = fields_by_key(_entity(mapping))
         for row, choice in zip(rows, choices, strict=True):
             if row.erp_field_key not in resolved:

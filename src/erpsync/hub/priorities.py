@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from erpsync.crm.texts import _
+
 from .errors import Refused
 from .models import ErpConfiguration, ErpConnection
 from .service import Hub
@@ -65,14 +67,14 @@ def priority_problems(ids: Sequence[int], connection_ids: Sequence[int]) -> list
     expected = set(connection_ids) | {CRM}
     repeated = sorted(each for each, count in Counter(ids).items() if count > 1)
     if repeated:
-        problems.append("Listed more than once: " + ", ".join(map(str, repeated)) + ".")
+        problems.append(_("Listed more than once: %(ids)s.", ids=", ".join(map(str, repeated))))
     unknown = sorted(set(ids) - expected)
     if unknown:
-        problems.append("Not a connection: " + ", ".join(map(str, unknown)) + ".")
+        problems.append(_("Not a connection: %(ids)s.", ids=", ".join(map(str, unknown))))
     missing = sorted(expected - set(ids))
     if missing:
-        names = ["0 (the CRM)" if each == CRM else str(each) for each in missing]
-        problems.append("Missing: " + ", ".join(names) + ".")
+        names = [_("0 (the CRM)") if each == CRM else str(each) for each in missing]
+        problems.append(_("Missing: %(ids)s.", ids=", ".join(names)))
     return problems
 
 
@@ -111,13 +113,13 @@ def save_sync_priorities(hub: Hub, ids: Sequence[int]) -> list[PriorityEntry]:
         problems = priority_problems(ids, list(connections))
         if problems:
             raise Refused(
-                "The priority list must name the CRM (0) and every connection exactly once.", problems
+                _("The priority list must name the CRM (0) and every connection exactly once."), problems
             )
         text = ";".join(map(str, ids))
         if len(text) > _RANK_WIDTH:
             raise Refused(
-                "The priority list is longer than the hub can store.",
-                [f"More than {_RANK_WIDTH} characters."],
+                _("The priority list is longer than the hub can store."),
+                [_("More than %(max)s characters.", max=_RANK_WIDTH)],
             )
         configuration_row(session).connection_rank = text
         return _entries(list(ids), connections)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from erpsync.crm.texts import _
+
 from .errors import NotFound
 from .lookups import actor_type_row, connection_row, field_rows
 from .service import Hub
@@ -42,7 +44,12 @@ def move_erp_field(
         by_id = {row.id: row for row in rows}
         if erp_field_id not in by_id:
             raise NotFound(
-                f"{erp_actor_type} of {connection.display_name!r} has no ERP field with id {erp_field_id}."
+                _(
+                    "%(type)s of %(connection)r has no ERP field with id %(id)s.",
+                    type=erp_actor_type,
+                    connection=connection.display_name,
+                    id=erp_field_id,
+                )
             )
         order = moved([row.id for row in rows], erp_field_id, direction)
         for rank, field_id in enumerate(order):

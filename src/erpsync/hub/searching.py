@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from erpsync.crm.catalogue import CrmActorType
+from erpsync.crm.texts import _
 from erpsync.protocol import (
     ActorArrayResponse,
     ActorType,
@@ -27,6 +28,7 @@ from erpsync.protocol import (
 )
 from erpsync.protocol.codec import ValueError_, decode
 
+from .conversion import unreadable
 from .erp_tab import Permission, crm_record, usable_connection, usable_mapping
 from .errors import InvalidInput, Refused
 from .field_values import erp_display, erp_field_type, erp_fields_of, field_metadata, list_display_texts
@@ -134,31 +136,33 @@ def check_restrictions(
         if restriction.field_key in (PARENT_ERP_KEY, PARENT_ACTOR_TYPE):
             problem = _check_special(restriction.field_key, operator, restriction.values)
         elif restriction.field_key not in searchable:
-            problem = f"{restriction.field_key!r} is not a searchable field"
+            problem = _("%(key)r is not a searchable field", key=restriction.field_key)
         else:
             problem = _check_values(searchable[restriction.field_key], operator, restriction.values)
         if problem:
             errors[label] = problem
         checked.append(restriction.model_copy(update={"operator": operator}))
     if errors:
-        raise InvalidInput("Some search restrictions cannot be used.", errors)
+        raise InvalidInput(_("Some search restrictions cannot be used."), errors)
     return checked
 
 
 def _count_problem(operator: str, values: Sequence[str]) -> str:
     if operator == "between":
-        return "" if len(values) == 2 else "between takes two values"
+        return "" if len(values) == 2 else _("between takes two values")
     if operator in ("oneof", "notoneof"):
-        return "" if values else f"{operator} takes one or more values"
-    return "" if len(values) == 1 else f"{operator} takes one value"
+        return "" if values else _("%(operator)s takes one or more values", operator=operator)
+    return "" if len(values) == 1 else _("%(operator)s takes one value", operator=operator)
 
 
 def _check_special(key: str, operator: str, values: Sequence[str]) -> str:
     if operator not in _SPECIAL_OPERATORS:
-        return f"{key} takes the operators {', '.join(_SPECIAL_OPERATORS)}"
+        return _(
+            "%(key)s takes the operators %(operators)s", key=key, operators=", ".join(_SPECIAL_OPERATORS)
+        )
     problem = _count_problem(operator, values)
     if not problem and key == PARENT_ACTOR_TYPE and values[0] not in ActorType.__members__:
-        problem = f"{values[0]!r} is not an actor type"
+        problem = _("%(value)r is not an actor type", value=values[0])
     return problem
 
 
@@ -166,17 +170,21 @@ def _check_values(row: ErpField, operator: str, values: Sequence[str]) -> str:
     field_type = erp_field_type(row) or FieldType.Text
     allowed = OPERATORS[field_type]
     if operator not in allowed:
-        return f"a {field_type.value} field takes the operators {', '.join(allowed)}"
+        return _(
+            "a %(type)s field takes the operators %(operators)s",
+            type=field_type.value,
+            operators=", ".join(allowed),
+        )
     problem = _count_problem(operator, values)
     if problem:
         return problem
     for value in values:
         if value == "" and operator not in ("=", "!=") and field_type not in (FieldType.Text, FieldType.List):
-            return f"{operator} needs a value"
+            return _("%(operator)s needs a value", operator=operator)
         try:
             decode(value, field_type)
-        except ValueError_ as exc:
-            return str(exc)
+        except ValueError_:
+            return unreadable(value, field_type)
     return ""
 
 
@@ -282,7 +290,9 @@ def search_actor_by_parent(
     connection = usable_connection(session, connection_id, user_id, Permission.search).connection
     mapping = usable_mapping(session, connection, erp_actor_type, crm_actor_type)
     if crm_actor_type is not CrmActorType.Person:
-        raise Refused(f"Only persons are searched under a parent, not {crm_actor_type.value} records.")
+        raise Refused(
+            _("Only persons are searched under a parent, not %(type)s records.", type=crm_actor_type.value)
+        )
     person = crm_record(session, crm_actor_type, crm_record_id)
     parent = require_parent_link(session, connection, person)
     columns = result_columns(erp_fields_of(session, mapping.id))

@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from erpsync.protocol import ConnectorClient, ConnectorError
+from erpsync.crm.texts import _, joined
+from erpsync.protocol import ConnectorClient, ConnectorError, ConnectorTimeout
 from erpsync.protocol.signing import load_or_create_secret
 
 from .clients import ConnectorClients
@@ -23,7 +24,7 @@ from .errors import ConnectorFailed
 from .models import ErpConnection, ErpConnector
 from .secrets import SecretBox, load_key
 
-__all__ = ["Hub", "connector_call"]
+__all__ = ["Hub", "connector_call", "connector_problem"]
 
 T = TypeVar("T")
 
@@ -71,6 +72,20 @@ class Hub:
             yield session
 
 
+def connector_problem(exc: ConnectorError) -> str:
+    """What went wrong with a connector call, for people: a connector's refusal names the operation
+    and gives its explanation (in every language it packed); a transport failure says what failed."""
+    response = getattr(exc, "response", None)
+    if isinstance(exc, ConnectorTimeout):
+        return _(
+            "%(operation)s: the connector did not answer in time", operation=exc.operation or "connector"
+        )
+    if response is None:
+        return str(exc)
+    explanation = response.user_explanation or response.tech_explanation or response.error_code or "error"
+    return joined(": ", (exc.operation or "connector", explanation))
+
+
 def connector_call(what: str, send: Callable[[], T]) -> T:
     """Run one connector call; its failure becomes :class:`ConnectorFailed` naming ``what``."""
     try:
@@ -79,4 +94,5 @@ def connector_call(what: str, send: Callable[[], T]) -> T:
         response = getattr(exc, "response", None)
         user = response.user_explanation if response is not None else ""
         code = response.error_code if response is not None else ""
-        raise ConnectorFailed(f"{what} failed: {user or exc}", user, code) from exc
+        detail = user or connector_problem(exc)
+        raise ConnectorFailed(_("%(what)s failed: %(detail)s", what=what, detail=detail), user, code) from exc

@@ -3,11 +3,12 @@ actor type, which fields sync in which direction and which defaults new ERP acto
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType, fields_by_key
+from erpsync.crm.texts import _
 
 from .lookups import connection_row, field_rows, mapping_rows
 from .models import ErpField
@@ -40,7 +41,7 @@ class ConnectionSummary:
     actors: tuple[ActorSummary, ...]
 
 
-def mappings_text(rows: Sequence[ErpField], crm_labels: dict[str, str]) -> str:
+def mappings_text(rows: Sequence[ErpField], crm_labels: Mapping[str, str]) -> str:
     """``"Name ↔ Name; E-mail → E-mail"``: ERP field, direction, CRM field, in rank order."""
     parts = []
     for row in rows:
@@ -59,11 +60,13 @@ def defaults_text(rows: Sequence[ErpField]) -> str:
         name = row.display_name or row.erp_field_key
         said = []
         if row.has_first_sync_default_value:
-            said.append(f"= {row.first_sync_default_value}" if row.first_sync_default_value else "= (blank)")
+            said.append(
+                f"= {row.first_sync_default_value}" if row.first_sync_default_value else _("= (blank)")
+            )
         if row.prompt_user:
-            said.append("asked")
+            said.append(_("asked"))
         if row.mandatory:
-            said.append("mandatory")
+            said.append(_("mandatory"))
         if said:
             parts.append(f"{name} " + ", ".join(said))
     return "; ".join(parts)

@@ -1,5 +1,9 @@
 """Writing the sync log: every field change made by the engine, connect, create or import, every
-conflict (with the losing value), link and unlink, warning and error."""
+conflict (with the losing value), link and unlink, warning and error.
+
+A message is kept in every language erpsync speaks (``crm.texts.in_every_language``), so that each
+reader sees it in their own; values are kept as they are.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from erpsync.crm.bulk import insert_rows
 from erpsync.crm.db import utcnow
+from erpsync.crm.texts import in_every_language
 
 from .models import ErpSyncLog
 
@@ -60,7 +65,7 @@ def write_log(session: Session, entries: list[LogEntry]) -> None:
                 "target_is_crm": e.target_is_crm,
                 "old_value": _text(e.old_value),
                 "new_value": _text(e.new_value),
-                "message": e.message,
+                "message": in_every_language(e.message),
                 "created_at": now,
             }
             for e in entries

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from erpsync import i18n
 from erpsync.crm.catalogue import CrmEntity, actor_type_of
 from erpsync.crm.store import Record
 from erpsync.hub import erp_tab
@@ -15,11 +16,15 @@ from erpsync.hub.errors import HubError
 from erpsync.hub.links import parent_link
 from erpsync.hub.service import Hub
 
+from .crm_display import kind_of_erp_type, localised
+
 __all__ = ["ErpSection", "ErpValueRow", "erp_sections"]
 
 
 @dataclass(frozen=True, slots=True)
 class ErpValueRow:
+    """A Show-in-ERP-tab field: its ERP display name and its value as the page's language writes it."""
+
     label: str
     value: str
 
@@ -58,9 +63,12 @@ def _values(
             hub, session, user_id, section.connection_id, section.crm_actor_type, record.id, keys
         )
     except HubError as exc:
-        return [], exc.message
-    labels = [f.display_name or f.field_key for f in section.erp_fields]
-    return [ErpValueRow(label, value) for label, value in zip(labels, values, strict=True)], ""
+        return [], i18n.pick_explanation(exc.message)  # a connector's packed explanation: the reader's
+    rows = [
+        ErpValueRow(f.display_name or f.field_key, localised(value, kind_of_erp_type(f.field_type)))
+        for f, value in zip(section.erp_fields, values, strict=True)
+    ]
+    return rows, ""
 
 
 def erp_sections(hub: Hub, session: Session, user_id: int, record: Record) -> list[ErpSection]:

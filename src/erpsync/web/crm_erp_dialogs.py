@@ -8,7 +8,7 @@ calls to the JSON API. A refusal is rendered as a fragment too, with the hub's e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,8 +16,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from erpsync import i18n
 from erpsync.crm import store
-from erpsync.crm.catalogue import CrmEntity
+from erpsync.crm.catalogue import CrmEntity, FieldKind, fields_of
 from erpsync.crm.store import Record
 from erpsync.hub import connect, create, erp_tab, searching
 from erpsync.hub.errors import AccessDenied, ConnectorFailed, HubError, InvalidInput, NotFound, Refused
@@ -26,6 +27,7 @@ from erpsync.hub.service import Hub
 from erpsync.protocol import FieldType
 
 from .crm_areas import Area, area_named, record_title, search_name
+from .crm_display import localised
 from .crm_erp_inputs import ErpInput, erp_input, erp_list_options, widget_of
 from .crm_forms import Option
 from .templating import templates
@@ -56,8 +58,10 @@ def _fragment(request: Request, template: str, status_code: int = 200, **context
 
 def _failure(request: Request, exc: HubError) -> HTMLResponse:
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
-    reasons = exc.reasons if isinstance(exc, Refused) else []
-    return _fragment(request, "crm/dialog_error.html", status, message=exc.message, reasons=reasons)
+    # A connector's explanation may come packed in several languages: the reader's is shown.
+    reasons = [i18n.pick_explanation(reason) for reason in exc.reasons] if isinstance(exc, Refused) else []
+    message = i18n.pick_explanation(exc.message)
+    return _fragment(request, "crm/dialog_error.html", status, message=message, reasons=reasons)
 
 
 def _record(session: Session, area: Area, record_id: int) -> Record:
@@ -194,12 +198,17 @@ def conflict_dialog(
             record = _record(session, area, record_id)
             usable = erp_tab.usable_connection(session, connection_id, user.id, erp_tab.Permission.connect)
             if not 0 < len(erp_key) <= _ERP_KEY_LENGTH or "\x00" in erp_key:
-                raise NotFound(f"{usable.connection.display_name} has no {erp_type} with that ErpKey.")
+                message = i18n.gettext("%(connection)s has no %(actor_type)s with that ErpKey.")
+                raise NotFound(
+                    message % {"connection": usable.connection.display_name, "actor_type": erp_type}
+                )
             conflicts = connect.connect_conflicts(
                 hub, session, user.id, connection_id, record.id, area.actor_type, erp_key, erp_type
             )
         except HubError as exc:
             return _failure(request, exc)
+        kinds = {f.key: f.kind for f in fields_of(area.entity)}
+        shown = [_localised_conflict(c, kinds.get(c.view.crm_field_key, FieldKind.text)) for c in conflicts]
         return _fragment(
             request,
             "crm/conflict_dialog.html",
@@ -209,9 +218,18 @@ def conflict_dialog(
             connection=usable.connection,
             erp_type=erp_type,
             erp_key=erp_key,
-            conflicts=conflicts,
+            conflicts=shown,
             urls=_urls(area, record_id, connection_id, erp_type),
         )
+
+
+def _localised_conflict(conflict: connect.ConnectConflict, kind: FieldKind) -> connect.ConnectConflict:
+    """Both sides' values as the page's language writes them (a mapped pair shares its kind)."""
+    return replace(
+        conflict,
+        crm_display_value=localised(conflict.crm_display_value, kind),
+        erp_display_value=localised(conflict.erp_display_value, kind),
+    )
 
 
 @router.get(_BASE + "/create", response_class=HTMLResponse)

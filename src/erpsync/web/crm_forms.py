@@ -14,9 +14,9 @@ from erpsync.crm import store
 from erpsync.crm.catalogue import CrmEntity, CrmField, FieldKind, fields_of
 from erpsync.crm.lists import list_items, list_items_by_id
 from erpsync.crm.store import FieldValue, Record
-from erpsync.hub.field_values import crm_display
 
 from .crm_areas import area_for, record_title
+from .crm_display import shown_crm_value
 
 __all__ = ["FieldInput", "Option", "RowView", "field_inputs", "list_rows", "plain_number"]
 
@@ -106,7 +106,7 @@ def _input(session: Session, crm_field: CrmField, record: Record | None) -> Fiel
         required=crm_field.required,
     )
     if crm_field.read_only:
-        return replace(base, widget="readonly", value=crm_display(value, crm_field.kind))
+        return replace(base, widget="readonly", value=shown_crm_value(value, crm_field.kind))
     if crm_field.references is CrmEntity.company:
         link = area_for(CrmEntity.company).card_url(value) if isinstance(value, int) else ""
         options = _company_options(session, value)
@@ -136,7 +136,8 @@ def field_inputs(session: Session, entity: CrmEntity, record: Record | None) -> 
 
 @dataclass(frozen=True, slots=True)
 class RowView:
-    """One record in a list: its title and every field's display text, by field key."""
+    """One record in a list: its title and every field's display text in the page's language, by
+    field key."""
 
     id: int
     url: str
@@ -162,8 +163,8 @@ def list_rows(session: Session, entity: CrmEntity, records: Sequence[Record]) ->
     rows = []
     for record in records:
         cells = {
-            f.key: crm_display(record.values.get(f.key), f.kind, names)
-            if f.kind in (FieldKind.list, FieldKind.date, FieldKind.checkbox)
+            f.key: shown_crm_value(record.values.get(f.key), f.kind, names)
+            if f.references is None
             else _text_of(record.values.get(f.key), f.kind)
             for f in fields_of(entity)
         }

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from erpsync.crm import store
-from erpsync.crm.catalogue import CrmEntity
+from erpsync.crm.catalogue import CrmEntity, fields_of
 from erpsync.crm.errors import CrmValidationError
 
 from . import crm_erp_dialogs
@@ -78,6 +78,7 @@ def record_list(request: Request, slug: str, user: UserPage, q: str = "", page: 
         user,
         nav=area.nav,
         area=area,
+        labels={f.key: f.label for f in fields_of(area.entity)},
         q=q,
         rows=rows,
         total=found.total,

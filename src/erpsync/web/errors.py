@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import inspect
+from http import HTTPStatus
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from erpsync.i18n import gettext, lazy_gettext, pick_explanation
 
 from .templating import render
 from .users import LoginRequired, NotAdmin, optional_user
@@ -15,10 +18,34 @@ __all__ = ["PageNotFound", "install_page_error_handlers"]
 
 _NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json")
 
+_NOT_FOUND = lazy_gettext("This page does not exist.")
+#: What the error page says instead of Starlette's own words ("Not Found", "Method Not Allowed").
+_STATUS_MESSAGES = {
+    404: _NOT_FOUND,
+    403: lazy_gettext("You may not open this page."),
+    405: lazy_gettext("This page cannot be opened that way."),
+}
+_SOMETHING_WENT_WRONG = lazy_gettext("Something went wrong. Try again, or go back to the start page.")
+
 
 class PageNotFound(HTTPException):
-    def __init__(self, what: str = "This page does not exist.") -> None:
-        super().__init__(status_code=404, detail=what)
+    """A page that is not there; ``what`` (already in the request's language) says why."""
+
+    def __init__(self, what: str | None = None) -> None:
+        super().__init__(status_code=404, detail=what or gettext(_NOT_FOUND))
+
+
+def _message(exc: StarletteHTTPException) -> str:
+    """The page's headline: the exception's own message (a packed one in the reader's language), or
+    ours in place of Starlette's phrase."""
+    detail = str(exc.detail) if exc.detail is not None else ""
+    try:
+        phrase = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        phrase = ""
+    if detail and detail != phrase:
+        return pick_explanation(detail)
+    return gettext(_STATUS_MESSAGES.get(exc.status_code, _SOMETHING_WENT_WRONG))
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -29,7 +56,7 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 async def _error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     user = optional_user(request)
-    return render(request, "error.html", user, status_code=exc.status_code, message=exc.detail)
+    return render(request, "error.html", user, status_code=exc.status_code, message=_message(exc))
 
 
 def install_page_error_handlers(app: FastAPI) -> None:

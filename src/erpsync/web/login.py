@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from erpsync.crm import tokens, users
 from erpsync.crm.db import begin_write
+from erpsync.i18n import gettext
 from erpsync.settings import Settings
 
 from .language import remember_language
@@ -48,7 +49,7 @@ def login(
                 status_code=401,
                 next=safe_next(next),
                 username=username,
-                error="Wrong user name or password, or the user is deactivated.",
+                error=gettext("Wrong user name or password, or the user is deactivated."),
             )
         issued = tokens.issue_token(session, user.id, settings.token_lifetime)
         session.commit()

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from erpsync import i18n
 from erpsync.engine.models import SyncCycle, SyncDeadLetter
 from erpsync.hub import priorities
 from erpsync.hub.erp_tab import active_mappings
@@ -83,7 +84,7 @@ def connection_health(hub: Hub) -> list[ConnectionHealth]:
                         cycle.pulled,
                         cycle.pushed,
                         cycle.failed,
-                        cycle.message,
+                        i18n.pick_explanation(cycle.message),  # stored in every language
                     ),
                     dead_letters=letters.get(connection_id, 0),
                     actor_types=tuple(m.erp_actor_type for m in active_mappings(session, connection.id)),

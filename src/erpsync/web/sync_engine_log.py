@@ -18,6 +18,7 @@ from erpsync.crm.values import INT32_MAX
 from erpsync.engine import operations
 from erpsync.hub import connections
 from erpsync.hub.service import Hub
+from erpsync.i18n import gettext
 from erpsync.protocol import ActorType
 
 from .templating import render
@@ -101,7 +102,7 @@ def read_filters(params: Mapping[str, str]) -> LogFilters:
     found.limit = size if size in PAGE_SIZES else 50
     found.offset = _whole(params.get("offset", ""), 0, INT32_MAX) or 0
     if found.record and _whole(found.record, 1, INT32_MAX) is None:
-        found.errors["record"] = "Enter the number of a CRM record, e.g. 12."
+        found.errors["record"] = gettext("Enter the number of a CRM record, e.g. 12.")
     return found
 
 

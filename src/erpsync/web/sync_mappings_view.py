@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from babel.numbers import format_decimal
+
 from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType, fields_by_key
 from erpsync.crm.values import is_record_id
 from erpsync.hub import connections, defaults, mappings, summary
@@ -21,6 +23,7 @@ from erpsync.hub.errors import NotFound
 from erpsync.hub.mappings import ActorTypeMappingView, FieldMappingView
 from erpsync.hub.service import Hub
 from erpsync.hub.transactions import reading
+from erpsync.i18n import current_language, format_date, format_datetime, gettext
 from erpsync.protocol import FieldAccess, FieldType
 from erpsync.protocol.codec import decode
 
@@ -36,6 +39,7 @@ __all__ = [
     "default_rows",
     "mapping_rows",
     "plain_value",
+    "shown_value",
 ]
 
 
@@ -59,25 +63,29 @@ class ConnectionHeader:
     def tab(self, wanted: str | None) -> ActorTab:
         """The tab asked for, or the first one; a type the connection does not have is no page."""
         if not self.tabs:
-            raise PageNotFound("The connector announced no actor types for this connection.")
+            raise PageNotFound(gettext("The connector announced no actor types for this connection."))
         if wanted is None or wanted == "":
             return self.tabs[0]
         for each in self.tabs:
             if each.actor_type == wanted:
                 return each
-        raise PageNotFound(f"The connection {self.name!r} has no actor type {wanted!r}.")
+        raise PageNotFound(
+            gettext("The connection '%(name)s' has no actor type '%(actor_type)s'.")
+            % {"name": self.name, "actor_type": wanted}
+        )
 
 
 def connection_header(hub: Hub, connection_id: int) -> ConnectionHeader:
     if not is_record_id(connection_id):  # ids are 32-bit: a larger one names nothing
-        raise PageNotFound(f"There is no ERP connection with id {connection_id}.")
+        raise PageNotFound(gettext("There is no ERP connection with id %(id)s.") % {"id": connection_id})
     try:
         record = connections.get_connection(hub, connection_id)
         actors = summary.connection_summary(hub, connection_id).actors
     except NotFound as exc:
         raise PageNotFound(exc.message) from None
     if record.deleted:
-        raise PageNotFound(f"The connection {record.display_name!r} has been deleted.")
+        deleted = gettext("The connection '%(name)s' has been deleted.")
+        raise PageNotFound(deleted % {"name": record.display_name})
     return ConnectionHeader(
         id=record.id,
         connector_id=record.connector_id,
@@ -195,6 +203,28 @@ def plain_value(value: str, field_type: str) -> str:
     return "" if decoded is None else str(decoded)
 
 
+def shown_value(value: str, field_type: str) -> str:
+    """An encoded value as the page's language writes it: ``[DT:…]`` → ``1. maj 2024`` in Danish,
+    ``[F:2.5]`` → ``2,5``, ``[I:10000]`` → ``10.000``; every digit of a number is kept, as it is
+    sent. Checkboxes ``1`` / ``0``; text and list keys as they are."""
+    if not value:
+        return ""
+    try:
+        kind = FieldType(field_type)
+        decoded = decode(value, kind)
+    except ValueError:  # the codec's errors too: show what is stored
+        return value
+    if isinstance(decoded, bool):
+        return "1" if decoded else "0"
+    if isinstance(decoded, datetime):
+        if decoded.time() == time(0, 0):
+            return format_date(decoded.date())
+        return format_datetime(decoded)
+    if isinstance(decoded, int | float) and kind in (FieldType.Integer, FieldType.Double):
+        return format_decimal(decoded, locale=current_language(), decimal_quantization=False)
+    return "" if decoded is None else str(decoded)
+
+
 @dataclass(frozen=True, slots=True)
 class DefaultRow:
     info: DefaultValueInfo
@@ -213,6 +243,10 @@ class DefaultRow:
     @property
     def plain(self) -> str:
         return plain_value(self.info.first_sync_default_value, self.info.field_type)
+
+    @property
+    def shown(self) -> str:
+        return shown_value(self.info.first_sync_default_value, self.info.field_type)
 
 
 def default_rows(hub: Hub, view: ActorTypeMappingView) -> list[DefaultRow]:

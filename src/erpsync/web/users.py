@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from erpsync.crm import tokens
 from erpsync.crm.users import UserRecord
+from erpsync.i18n import gettext
 
 from .session import SESSION_COOKIE
 
@@ -49,7 +50,7 @@ def page_user(request: Request) -> WebUser:
 
 class NotAdmin(HTTPException):
     def __init__(self) -> None:
-        super().__init__(status_code=403, detail="Only an administrator may open this page.")
+        super().__init__(status_code=403, detail=gettext("Only an administrator may open this page."))
 
 
 def admin_page_user(user: Annotated[WebUser, Depends(page_user)]) -> WebUser:

@@ -9,6 +9,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import Field
 
+from erpsync.crm.texts import _
 from erpsync.engine import operations
 from erpsync.engine.operations import OperationResult
 from erpsync.hub import engine_settings, priorities, summary
@@ -118,7 +119,7 @@ def worker_note(request: Request) -> str:
     """What the sync worker of this process says about itself, for the engine status."""
     runtime = getattr(request.app.state, "runtime", None)
     note = getattr(runtime, "status_note", None)
-    return str(note()) if callable(note) else "No sync worker runs in this process."
+    return str(note()) if callable(note) else _("No sync worker runs in this process.")
 
 
 def _reply(result: OperationResult) -> PluginResponseReply:
@@ -204,7 +205,7 @@ def force_resync_batch_task(
     """ForceResync started in the background: answers at once; the sync log and the engine status
     show the outcome."""
     operations.resync_in_background(hub, runner, body.erp_connection_id, body.internal_key_ids)
-    return PluginResponseReply(is_ok=True, user_explanation="The resync has started.")
+    return PluginResponseReply(is_ok=True, user_explanation=_("The resync has started."))
 
 
 @router.post(

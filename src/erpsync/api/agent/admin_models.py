@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field
 
+from erpsync.crm.texts import _
 from erpsync.crm.values import INT32_MAX
 from erpsync.hub.engine_settings import MAX_INTERVAL, MIN_INTERVAL
 from erpsync.protocol import ActorType
@@ -77,7 +78,7 @@ def _whole(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be a whole number")
+        raise ValueError(_("must be a whole number"))
     return value
 
 

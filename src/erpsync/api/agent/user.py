@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_pascal
 from sqlalchemy.orm import Session
 
 from erpsync.crm.catalogue import ENTITY_OF_ACTOR_TYPE, CrmActorType
+from erpsync.crm.texts import _
 from erpsync.crm.values import INT32_MAX
 from erpsync.engine import operations
 from erpsync.hub import connect, create, erp_tab, searching
@@ -42,7 +43,7 @@ def _valid_unicode(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("is not valid Unicode text") from None
+        raise ValueError(_("is not valid Unicode text")) from None
     return value
 
 
@@ -51,14 +52,14 @@ def _json_integer(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be a whole number")
+        raise ValueError(_("must be a whole number"))
     return value
 
 
 def _field_keys(values: dict[str, str]) -> dict[str, str]:
     for key in values:
         if not 1 <= len(key) <= 254 or "\x00" in key:
-            raise ValueError(f"{key[:40]!r} is not a field key: 1 to 254 characters, no NUL")
+            raise ValueError(_("%(key)r is not a field key: 1 to 254 characters, no NUL", key=key[:40]))
         _valid_unicode(key)
     return values
 

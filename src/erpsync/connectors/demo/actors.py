@@ -13,6 +13,7 @@ from functools import cache
 from erpsync.protocol import ActorType, FieldAccess, FieldMetadata, FieldType
 from erpsync.protocol.codec import ValueError_, decode_bool, decode_float
 from erpsync.sdk.errors import UnknownActorType
+from erpsync.sdk.languages import explain as _
 
 __all__ = [
     "ACCOUNT_NUMBERS",
@@ -250,7 +251,7 @@ def actor_type_of(name: str) -> ActorType:
         actor_type = ActorType.Unknown
     if actor_type not in _FIELDS:
         raise UnknownActorType(
-            f"The demo ERP has no actor type {name!r}.",
+            _("The demo ERP has no actor type %(type)r.", type=name),
             f"supported: {', '.join(ACTOR_TYPES)}",
         )
     return actor_type

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from erpsync.protocol.timestamps import as_datetime
 from erpsync.sdk.errors import InvalidValue
+from erpsync.sdk.languages import explain as _
 
 __all__ = ["format_timestamp", "is_tick", "next_tick", "normalise_timestamp", "parse_tick"]
 
@@ -40,7 +41,7 @@ def normalise_timestamp(text: str) -> str:
     moment = as_datetime(text)
     if moment is None:
         raise InvalidValue(
-            f"{text!r} is not a timestamp of the demo ERP.",
+            _("%(value)r is not a timestamp of the demo ERP.", value=text),
             "expected YYYY-MM-DDTHH:MM:SS.ffffffZ, an ISO 8601 date-time or [DT:…]",
         )
     return format_timestamp(moment)

@@ -21,6 +21,7 @@ from erpsync.protocol import (
 from erpsync.sdk.config_store import ConfigStore
 from erpsync.sdk.connector import ActorPage, DeletedPage, ErpConnector, register_connector
 from erpsync.sdk.errors import ConfigInvalid, ConnectorFailure, InvalidValue, UnknownField
+from erpsync.sdk.languages import explain as _
 from erpsync.sdk.search import SearchError, actor_matches, validate_restrictions
 
 from .actors import ACTOR_TYPES, SEARCHABLE_FIELDS, actor_type_of, field_map, fields_of
@@ -32,7 +33,7 @@ from .seed import seed_database
 
 __all__ = ["DemoConnector"]
 
-_WRONG_LOGIN = "Wrong user name or password."
+_WRONG_LOGIN = _("Wrong user name or password.")
 _SANDBOX = "demo"
 _SANDBOX_ACTORS = 50
 
@@ -91,8 +92,11 @@ class DemoConnector(ErpConnector):
                 except FileNotFoundError:
                     name = path.stem
                     raise ConfigInvalid(
-                        f"The demo database {name!r} does not exist. "
-                        f"Create it with: erpsync demo-erp seed --database {name}",
+                        _(
+                            "The demo database %(name)r does not exist. Create it with: "
+                            "erpsync demo-erp seed --database %(name)s",
+                            name=name,
+                        ),
                         f"missing file {path}",
                     ) from None
                 self._databases[path] = db
@@ -102,7 +106,12 @@ class DemoConnector(ErpConnector):
         """The database of a config, once its currency and login are checked."""
         db = self._database(config.path)
         if config.currency and not db.list_items("currencies", [config.currency]):
-            raise ConfigInvalid(f"Default currency: {config.currency!r} is not a currency of the demo ERP.")
+            raise ConfigInvalid(
+                _(
+                    "Default currency: %(currency)r is not a currency of the demo ERP.",
+                    currency=config.currency,
+                )
+            )
         if not db.check_user(config.username, config.password):
             raise ConfigInvalid(_WRONG_LOGIN, f"login refused for user {config.username!r}")
         return db
@@ -118,7 +127,7 @@ class DemoConnector(ErpConnector):
         return [kind.value for kind in ACTOR_TYPES]
 
     def get_supported_actor_type_fields(self, connection_guid: str, actor_type: str) -> list[FieldMetadata]:
-        _, config = self._connect(connection_guid)
+        _db, config = self._connect(connection_guid)
         fields = fields_of(actor_type)
         # Announce the connection's own defaults, so the CRM pre-fills what the ERP would use.
         defaults = config.actor_defaults()
@@ -136,7 +145,7 @@ class DemoConnector(ErpConnector):
     def get_actors(
         self, connection_guid: str, actor_type: str, erp_keys: Sequence[str], field_keys: Sequence[str]
     ) -> list[ErpActor]:
-        db, _ = self._connect(connection_guid)
+        db, _config = self._connect(connection_guid)
         select = _selector(actor_type, field_keys)
         return select(db.get_actors(actor_type, erp_keys))
 
@@ -161,7 +170,7 @@ class DemoConnector(ErpConnector):
         if parent_actor_type:
             actor_type_of(parent_actor_type)
         if not parent_erp_key:
-            raise InvalidValue("Say whose children to search: the parent's ErpKey is empty.")
+            raise InvalidValue(_("Say whose children to search: the parent's ErpKey is empty."))
         found = db.find_actors(
             actor_type,
             search_text,
@@ -221,7 +230,7 @@ class DemoConnector(ErpConnector):
         page_size: int = 0,
         page_token: str = "",
     ) -> DeletedPage:
-        db, _ = self._connect(connection_guid)
+        db, _config = self._connect(connection_guid)
         since = normalise_timestamp(deleted_on_or_after)
         size = min(page_size, self.max_page_size) if page_size > 0 else 0
         after = _read_token(page_token) if page_token else None
@@ -229,14 +238,14 @@ class DemoConnector(ErpConnector):
         token = ""
         if size and len(deleted) > size:
             deleted = deleted[:size]
-            _, erp_key, deleted_at = deleted[-1]
+            _type, erp_key, deleted_at = deleted[-1]
             token = _make_token(deleted_at, erp_key)
         return DeletedPage(deleted, token)
 
     def get_list(self, connection_guid: str, list_name: str) -> list[ListItem]:
         if connection_guid.lower() == NIL_GUID:
             return catalogue_items(list_name)  # the config dialog, before any database is chosen
-        db, _ = self._connect(connection_guid)
+        db, _config = self._connect(connection_guid)
         return db.list_items(list_name)
 
     def get_list_items(
@@ -245,7 +254,7 @@ class DemoConnector(ErpConnector):
         if connection_guid.lower() == NIL_GUID:
             wanted = set(list_item_keys)
             return [item for item in catalogue_items(list_name) if item.key in wanted]
-        db, _ = self._connect(connection_guid)
+        db, _config = self._connect(connection_guid)
         return db.list_items(list_name, list_item_keys)
 
     # -- writing -----------------------------------------------------------------------------------
@@ -254,7 +263,7 @@ class DemoConnector(ErpConnector):
         """The contract's rules before the ERP's own: no writes to read-only fields, and so on."""
         self.check_field_values(fields_of(actor.actor_type), actor, creating)
         if not creating and not actor.erp_key:
-            raise InvalidValue(f"Which {actor.actor_type} to save? The ErpKey is empty.")
+            raise InvalidValue(_("Which %(type)s to save? The ErpKey is empty.", type=actor.actor_type))
 
     def _write(
         self,
@@ -272,8 +281,8 @@ class DemoConnector(ErpConnector):
                 outcomes[index] = exc
             else:
                 accepted.append((index, actor))
-        written = write([actor for _, actor in accepted]) if accepted else []
-        outcomes.update((index, outcome) for (index, _), outcome in zip(accepted, written, strict=True))
+        written = write([actor for _index, actor in accepted]) if accepted else []
+        outcomes.update((index, outcome) for (index, _actor), outcome in zip(accepted, written, strict=True))
         return [outcomes[index] for index in range(len(actors))]
 
     def create_actors(self, connection_guid: str, actors: Sequence[ErpActor]) -> list[ActorResult]:
@@ -295,7 +304,7 @@ class DemoConnector(ErpConnector):
         return self._write(actors, True, lambda batch: db.create_actors(batch, defaults))
 
     def _save(self, connection_guid: str, actors: Sequence[ErpActor]) -> list[ErpActor | ConnectorFailure]:
-        db, _ = self._connect(connection_guid)
+        db, _config = self._connect(connection_guid)
         return self._write(actors, False, db.update_actors)
 
 
@@ -304,7 +313,9 @@ def _selector(actor_type: str, field_keys: Sequence[str]) -> Callable[[list[ErpA
     fields = field_map(actor_type_of(actor_type))
     unknown = [key for key in field_keys if key not in fields]
     if unknown:
-        raise UnknownField(f"{actor_type} has no field {', '.join(map(repr, unknown))}.")
+        raise UnknownField(
+            _("%(type)s has no field %(keys)s.", type=actor_type, keys=", ".join(map(repr, unknown)))
+        )
     if not field_keys:
         return lambda actors: actors
     keys = list(dict.fromkeys(field_keys))
@@ -325,7 +336,9 @@ def _read_token(token: str) -> tuple[str, str]:
     except (binascii.Error, ValueError):
         position = None
     if not (isinstance(position, list) and len(position) == 2 and all(isinstance(p, str) for p in position)):
-        raise InvalidValue("The page token is not one the demo ERP handed out.", f"bad page token {token!r}")
+        raise InvalidValue(
+            _("The page token is not one the demo ERP handed out."), f"bad page token {token!r}"
+        )
     return position[0], position[1]
 
 

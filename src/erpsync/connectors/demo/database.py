@@ -43,6 +43,7 @@ from erpsync.sdk.errors import (
     UnknownField,
     UnknownList,
 )
+from erpsync.sdk.languages import explain as _
 from erpsync.sdk.search import text_matches
 
 from .actors import (
@@ -285,7 +286,7 @@ class DemoErpDatabase:
                 (list_name,),
             ).fetchall()
         if not rows:
-            raise UnknownList(f"The demo ERP has no list called {list_name!r}.")
+            raise UnknownList(_("The demo ERP has no list called %(list)r.", list=list_name))
         wanted = None if keys is None else set(keys)
         return [
             ListItem(key=key, display_value=text) for key, text in rows if wanted is None or key in wanted
@@ -317,20 +318,31 @@ class DemoErpDatabase:
         for key, value in values.items():
             meta = fields.get(key)
             if meta is None:
-                raise UnknownField(f"The field {key!r} does not exist on {actor_type}.")
+                raise UnknownField(
+                    _("The field %(key)r does not exist on %(type)s.", key=key, type=actor_type)
+                )
             label = meta.display_name or key
             if meta.field_type is FieldType.Label:
-                raise ReadOnlyField(f"The field {label!r} is computed by the ERP and cannot be written.")
+                raise ReadOnlyField(
+                    _("The field %(field)r is computed by the ERP and cannot be written.", field=label)
+                )
             try:
                 checked[key] = encode(decode(value, meta.field_type), meta.field_type)
             except ValueError_ as exc:
-                raise InvalidValue(f"{label}: {exc}") from None
+                raise InvalidValue(_("%(field)s: %(problem)s", field=label, problem=str(exc))) from None
             is_text = meta.field_type in (FieldType.Text, FieldType.Password)
             if is_text and meta.max_length and len(value) > meta.max_length:
-                raise InvalidValue(f"{label} is longer than {meta.max_length} characters.")
+                raise InvalidValue(
+                    _("%(field)s is longer than %(max)s characters.", field=label, max=meta.max_length)
+                )
             if meta.field_type is FieldType.List and value and not self._has_list_item(meta.list_name, value):
                 raise InvalidValue(
-                    f"{label}: {value!r} is not an item of the list {meta.list_name!r}.",
+                    _(
+                        "%(field)s: %(value)r is not an item of the list %(list)r.",
+                        field=label,
+                        value=value,
+                        list=meta.list_name,
+                    ),
                     f"unknown list key {value!r} in list {meta.list_name!r}",
                 )
         return checked
@@ -340,11 +352,14 @@ class DemoErpDatabase:
             return
         allowed = PARENT_TYPES.get(actor_type, frozenset())
         if not allowed:
-            raise InvalidValue(f"A {actor_type} cannot have a parent.")
+            raise InvalidValue(_("A %(type)s cannot have a parent.", type=actor_type))
         if parent_actor_type not in allowed or not parent_erp_key:
             raise InvalidValue(
-                f"The parent of a {actor_type} must be one of {', '.join(sorted(allowed))}, "
-                "given by actor type and ErpKey.",
+                _(
+                    "The parent of a %(type)s must be one of %(allowed)s, given by actor type and ErpKey.",
+                    type=actor_type,
+                    allowed=", ".join(sorted(allowed)),
+                ),
                 f"parent given as ({parent_actor_type!r}, {parent_erp_key!r})",
             )
         parent_id = _key_to_id(parent_erp_key)
@@ -354,7 +369,9 @@ class DemoErpDatabase:
                 "SELECT 1 FROM actor WHERE id = ? AND actor_type = ?", (parent_id, parent_actor_type)
             ).fetchone()
         if row is None:
-            raise InvalidValue(f"The parent {parent_actor_type} {parent_erp_key!r} does not exist.")
+            raise InvalidValue(
+                _("The parent %(type)s %(key)r does not exist.", type=parent_actor_type, key=parent_erp_key)
+            )
 
     @staticmethod
     def _check_mandatory(actor_type: ActorType, values: Mapping[str, str]) -> None:
@@ -364,7 +381,9 @@ class DemoErpDatabase:
             if meta.access is FieldAccess.Mandatory and not values.get(key)
         ]
         if missing:
-            raise MandatoryFieldMissing("Mandatory fields are empty: " + ", ".join(missing) + ".")
+            raise MandatoryFieldMissing(
+                _("Mandatory fields are empty: %(fields)s.", fields=", ".join(missing))
+            )
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -438,7 +457,9 @@ class DemoErpDatabase:
                 (erp_id, actor_type.value),
             ).fetchone()
         if erp_id is None or row is None:
-            raise ActorNotFound(f"The {actor_type} {actor.erp_key!r} does not exist in the demo ERP.")
+            raise ActorNotFound(
+                _("The %(type)s %(key)r does not exist in the demo ERP.", type=actor_type, key=actor.erp_key)
+            )
         given = self._checked_values(actor_type, actor.field_values)
         parent: tuple[str, str] = (row[0], row[1])
         if actor.parent_actor_type or actor.parent_erp_key:
@@ -532,7 +553,9 @@ class DemoErpDatabase:
                     "SELECT id FROM actor WHERE id = ? AND actor_type = ?", (erp_id, kind.value)
                 ).fetchone()
             if erp_id is None or row is None:
-                raise ActorNotFound(f"The {kind} {erp_key!r} does not exist in the demo ERP.")
+                raise ActorNotFound(
+                    _("The %(type)s %(key)r does not exist in the demo ERP.", type=kind, key=erp_key)
+                )
             children = self._conn.execute(
                 "SELECT id, actor_type FROM actor WHERE parent_erp_key = ? AND parent_actor_type = ?",
                 (erp_key, kind.value),
@@ -719,7 +742,7 @@ def _position(after: tuple[str, str]) -> tuple[str, int]:
     tick, erp_key = after
     erp_id = _key_to_id(erp_key)
     if not is_tick(tick) or erp_id is None:
-        raise InvalidValue("The page token is not one the demo ERP handed out.", f"bad position {after!r}")
+        raise InvalidValue(_("The page token is not one the demo ERP handed out."), f"bad position {after!r}")
     return tick, erp_id
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from erpsync.protocol import ListItem
 from erpsync.sdk.errors import UnknownList
+from erpsync.sdk.languages import explain as _
 
 __all__ = ["CATALOGUE", "LIST_NAMES", "catalogue_items"]
 
@@ -85,7 +86,7 @@ def catalogue_items(list_name: str) -> list[ListItem]:
     items = CATALOGUE.get(list_name)
     if items is None:
         raise UnknownList(
-            f"The demo ERP has no list called {list_name!r}.",
+            _("The demo ERP has no list called %(list)r.", list=list_name),
             f"known lists: {', '.join(LIST_NAMES)}",
         )
     return [ListItem(key=key, display_value=text) for key, text in items]

@@ -14,6 +14,7 @@ from functools import cache
 
 from erpsync.protocol import ActorType, FieldAccess, FieldMetadata, FieldType
 from erpsync.sdk.errors import UnknownActorType
+from erpsync.sdk.languages import explain as _
 
 __all__ = [
     "ACTOR_TYPES",
@@ -189,7 +190,7 @@ def actor_type_of(name: str) -> ActorType:
         actor_type = ActorType.Unknown
     if actor_type not in _FIELDS:
         raise UnknownActorType(
-            f"The Tryton connector has no actor type {name!r}.",
+            _("The Tryton connector has no actor type %(type)r.", type=name),
             f"supported: {', '.join(ACTOR_TYPES)}",
         )
     return actor_type

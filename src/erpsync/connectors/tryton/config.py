@@ -8,42 +8,44 @@ from urllib.parse import urlsplit
 
 from erpsync.protocol import FieldAccess, FieldMetadata, FieldType
 from erpsync.sdk.errors import ConfigInvalid
+from erpsync.sdk.languages import explain as _
+from erpsync.sdk.languages import joined
 
 __all__ = ["CONFIG_FIELDS", "TrytonConfig", "parse_config"]
 
-_ABOUT = (
+_ABOUT = _(
     "Connects to a Tryton server over its JSON-RPC API. Customers and suppliers are parties in the "
     "role categories below; contact persons are parties related to a company by the contact relation "
     "(module party_relationship); projects are project.work records of the company."
 )
 
 CONFIG_FIELDS: tuple[FieldMetadata, ...] = (
-    FieldMetadata(field_key="About", display_name="About", field_type=FieldType.Label,
+    FieldMetadata(field_key="About", display_name=_("About"), field_type=FieldType.Label,
                   default_value=_ABOUT, access=FieldAccess.ReadOnly, rank=0),
-    FieldMetadata(field_key="ServerUrl", display_name="Server URL",
-                  display_description="Address of trytond, e.g. https://erp.example.com:8000",
+    FieldMetadata(field_key="ServerUrl", display_name=_("Server URL"),
+                  display_description=_("Address of trytond, e.g. https://erp.example.com:8000"),
                   field_type=FieldType.Text, default_value="http://127.0.0.1:8000", max_length=254,
                   access=FieldAccess.Mandatory, rank=10),
-    FieldMetadata(field_key="Database", display_name="Database", field_type=FieldType.Text,
+    FieldMetadata(field_key="Database", display_name=_("Database"), field_type=FieldType.Text,
                   max_length=64, access=FieldAccess.Mandatory, rank=20),
-    FieldMetadata(field_key="Username", display_name="User name", field_type=FieldType.Text,
+    FieldMetadata(field_key="Username", display_name=_("User name"), field_type=FieldType.Text,
                   default_value="admin", max_length=64, access=FieldAccess.Mandatory, rank=30),
-    FieldMetadata(field_key="Password", display_name="Password", field_type=FieldType.Password,
+    FieldMetadata(field_key="Password", display_name=_("Password"), field_type=FieldType.Password,
                   access=FieldAccess.Mandatory, rank=40),
-    FieldMetadata(field_key="Company", display_name="Company",
-                  display_description="The Tryton company (its name or record id) projects and "
-                  "payment terms belong to", field_type=FieldType.Text, max_length=120,
+    FieldMetadata(field_key="Company", display_name=_("Company"),
+                  display_description=_("The Tryton company (its name or record id) projects and "
+                                        "payment terms belong to"), field_type=FieldType.Text, max_length=120,
                   access=FieldAccess.Mandatory, rank=50),
-    FieldMetadata(field_key="CustomerCategory", display_name="Customer category",
-                  display_description="Party category that makes a party a customer",
+    FieldMetadata(field_key="CustomerCategory", display_name=_("Customer category"),
+                  display_description=_("Party category that makes a party a customer"),
                   field_type=FieldType.Text, default_value="Customer", max_length=120, rank=60),
-    FieldMetadata(field_key="SupplierCategory", display_name="Supplier category",
-                  display_description="Party category that makes a party a supplier",
+    FieldMetadata(field_key="SupplierCategory", display_name=_("Supplier category"),
+                  display_description=_("Party category that makes a party a supplier"),
                   field_type=FieldType.Text, default_value="Supplier", max_length=120, rank=70),
-    FieldMetadata(field_key="ContactRelation", display_name="Contact relation",
-                  display_description="Relation type (party_relationship) from a contact person to "
-                  "its company", field_type=FieldType.Text, default_value="Employee of",
-                  max_length=120, rank=80),
+    FieldMetadata(field_key="ContactRelation", display_name=_("Contact relation"),
+                  display_description=_("Relation type (party_relationship) from a contact person to "
+                                        "its company"),
+                  field_type=FieldType.Text, default_value="Employee of", max_length=120, rank=80),
 )  # fmt: skip
 
 
@@ -78,15 +80,17 @@ def parse_config(info: Mapping[str, str]) -> TrytonConfig:
         m.display_name for m in CONFIG_FIELDS if m.access is FieldAccess.Mandatory and not values[m.field_key]
     ]
     if missing:
-        raise ConfigInvalid("Please fill in: " + ", ".join(missing) + ".")
+        raise ConfigInvalid(_("Please fill in: %(fields)s.", fields=joined(", ", missing)))
     url = values["ServerUrl"].rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigInvalid(f"Server URL: {url!r} is not an http:// or https:// address of a Tryton server.")
+        raise ConfigInvalid(
+            _("Server URL: %(url)r is not an http:// or https:// address of a Tryton server.", url=url)
+        )
     if "/" in values["Database"]:
-        raise ConfigInvalid("Database: a database name cannot contain '/'.")
+        raise ConfigInvalid(_("Database: a database name cannot contain '/'."))
     if values["CustomerCategory"] == values["SupplierCategory"]:
-        raise ConfigInvalid("Customer category and supplier category must be different categories.")
+        raise ConfigInvalid(_("Customer category and supplier category must be different categories."))
     return TrytonConfig(
         server_url=url,
         database=values["Database"],

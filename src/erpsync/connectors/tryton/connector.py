@@ -28,6 +28,7 @@ from erpsync.sdk.errors import (
     InvalidValue,
     UnknownField,
 )
+from erpsync.sdk.languages import explain as _
 from erpsync.sdk.search import (
     PARENT_ERP_KEY,
     SearchError,
@@ -64,11 +65,18 @@ def tryton_errors() -> Iterator[None]:
         raise ConnectorFailure(str(exc), "", ERP_UNAVAILABLE, FailureKind.transient) from None
     except TrytonFault as exc:
         if exc.is_user_error:
-            raise InvalidValue(f"Tryton refused the values: {exc.message}", exc.kind) from None
+            raise InvalidValue(
+                _("Tryton refused the values: %(message)s", message=exc.message), exc.kind
+            ) from None
         if exc.kind == "AccessError":
-            raise ConfigInvalid(f"The Tryton user lacks access rights: {exc.message}", exc.kind) from None
+            raise ConfigInvalid(
+                _("The Tryton user lacks access rights: %(message)s", message=exc.message), exc.kind
+            ) from None
         raise ConnectorFailure(
-            f"Tryton failed while answering ({exc.message}); is every module the connector needs activated?",
+            _(
+                "Tryton failed while answering (%(message)s); is every module the connector needs activated?",
+                message=exc.message,
+            ),
             f"{exc.method}: {exc.kind}: {exc.message}",
             ERP_FAULT,
             FailureKind.transient,
@@ -257,9 +265,9 @@ class TrytonConnector(ErpConnector):
         kind = actor_type_of(actor_type)
         select = _selector(kind, field_keys)
         if kind is not ActorType.Person:
-            raise InvalidValue(f"Only persons have a parent in Tryton, not {actor_type}.")
+            raise InvalidValue(_("Only persons have a parent in Tryton, not %(type)s.", type=actor_type))
         if not parent_erp_key:
-            raise InvalidValue("Say whose persons to search: the parent's ErpKey is empty.")
+            raise InvalidValue(_("Say whose persons to search: the parent's ErpKey is empty."))
         parent = _ids([parent_erp_key])
         if not parent:
             return []
@@ -327,7 +335,7 @@ class TrytonConnector(ErpConnector):
 
     def get_list(self, connection_guid: str, list_name: str) -> list[ListItem]:
         if connection_guid.lower() == NIL_GUID:
-            raise ConfigInvalid("Save the connection first: Tryton's lists are read from its database.")
+            raise ConfigInvalid(_("Save the connection first: Tryton's lists are read from its database."))
         with self._session(connection_guid) as session:
             return session.lists(list_name).as_list_items()
 
@@ -357,7 +365,9 @@ class TrytonConnector(ErpConnector):
                 kind = actor_type_of(actor.actor_type)
                 self.check_field_values(fields_of(kind), actor, creating)
                 if not creating and not _ids([actor.erp_key]):
-                    raise ActorNotFound(f"Tryton has no {actor.actor_type} {actor.erp_key!r}.")
+                    raise ActorNotFound(
+                        _("Tryton has no %(type)s %(key)r.", type=actor.actor_type, key=actor.erp_key)
+                    )
             except ConnectorFailure as exc:
                 outcomes[index] = exc
             else:
@@ -387,10 +397,12 @@ def _changes(
     if creating and kind is ActorType.Person:
         found = _ids([actor.parent_erp_key])
         if not found:
-            raise InvalidValue("A Tryton contact person needs its company: the ParentErpKey is empty.")
+            raise InvalidValue(_("A Tryton contact person needs its company: the ParentErpKey is empty."))
         parent = found[0]
         if not session.call("party.party", "search", [("id", "=", parent)], 0, 1, None, session.context):
-            raise InvalidValue(f"The parent party {actor.parent_erp_key!r} does not exist in Tryton.")
+            raise InvalidValue(
+                _("The parent party %(key)r does not exist in Tryton.", key=actor.parent_erp_key)
+            )
     return party_changes(session, kind, row, actor.field_values, parent)
 
 
@@ -416,7 +428,9 @@ def _write_batch(
         try:
             erp_id = 0 if creating else int(actor.erp_key)
             if not creating and erp_id not in present:
-                raise ActorNotFound(f"Tryton has no {actor.actor_type} {actor.erp_key!r}.")
+                raise ActorNotFound(
+                    _("Tryton has no %(type)s %(key)r.", type=actor.actor_type, key=actor.erp_key)
+                )
             planned.append((index, erp_id, _changes(session, kind, actor, rows.get(erp_id), creating)))
         except ConnectorFailure as exc:
             outcomes[index] = exc
@@ -425,7 +439,7 @@ def _write_batch(
         if creating:
             return [int(i) for i in session.call(model, "create", [v for _, _, v in group], session.context)]
         arguments: list[Any] = []
-        for _, erp_id, values in group:
+        for _index, erp_id, values in group:
             arguments += [[erp_id], values]
         session.call(model, "write", *arguments, session.context)
         return [erp_id for _, erp_id, _ in group]
@@ -447,7 +461,7 @@ def _write_batch(
     for index, erp_id in written:
         found = saved.get(erp_id)
         outcomes[index] = (
-            found if found is not None else InvalidValue("Tryton did not return the saved actor.")
+            found if found is not None else InvalidValue(_("Tryton did not return the saved actor."))
         )
     return outcomes
 
@@ -479,7 +493,9 @@ def _field_keys(kind: ActorType, field_keys: Sequence[str]) -> tuple[str, ...]:
     fields = field_map(kind)
     unknown = [key for key in field_keys if key not in fields]
     if unknown:
-        raise UnknownField(f"{kind.value} has no field {', '.join(map(repr, unknown))}.")
+        raise UnknownField(
+            _("%(type)s has no field %(keys)s.", type=kind.value, keys=", ".join(map(repr, unknown)))
+        )
     return tuple(dict.fromkeys(field_keys))
 
 

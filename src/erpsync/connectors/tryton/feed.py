@@ -35,6 +35,7 @@ from typing import Any
 
 from erpsync.protocol import ActorType
 from erpsync.sdk.errors import InvalidValue
+from erpsync.sdk.languages import explain as _
 
 from .parties import CHILD_MODELS
 from .session import FeedSnapshot, TrytonSession, role_domain
@@ -56,9 +57,9 @@ def read_token(token: str) -> Position:
         stamp, erp_id = position
         parse_last_modified(stamp)
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidValue("The page token is not one the Tryton connector handed out.") from None
+        raise InvalidValue(_("The page token is not one the Tryton connector handed out.")) from None
     if not isinstance(erp_id, int) or isinstance(erp_id, bool):
-        raise InvalidValue("The page token is not one the Tryton connector handed out.")
+        raise InvalidValue(_("The page token is not one the Tryton connector handed out."))
     return stamp, erp_id
 
 
@@ -75,7 +76,7 @@ def _stamps(
         sources.append(("project.work", [*role_domain(session, actor_type), *since], "id"))
     else:
         sources.append(("party.party", [*role_domain(session, actor_type), *since], "id"))
-        for _, model in CHILD_MODELS:
+        for _kind, model in CHILD_MODELS:
             sources.append((model, [*role_domain(session, actor_type, "party."), *since], "party"))
     stamps: dict[int, str] = {}
     newest = ""

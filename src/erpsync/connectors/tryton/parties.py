@@ -27,6 +27,7 @@ from typing import Any
 from erpsync.protocol import ActorType, ErpActor
 from erpsync.protocol.codec import decode_bool, encode_bool, encode_datetime
 from erpsync.sdk.errors import InvalidValue
+from erpsync.sdk.languages import explain as _
 
 from .actors import fields_of
 from .session import TrytonSession, role_domain
@@ -225,7 +226,7 @@ def read_parties(
     result: list[PartyRow] = []
     for i in present:
         if not newest[i]:
-            raise InvalidValue(f"Tryton party {i} has no modification date.")
+            raise InvalidValue(_("Tryton party %(id)s has no modification date.", id=i))
         ordered = {relation: _ordered(rows) for relation, rows in kids[i].items()}
         result.append(PartyRow(found[i], newest[i], ordered))
     return result
@@ -363,7 +364,14 @@ def _list_id(session: TrytonSession, list_name: str, key: str, label: str) -> in
         return None
     found = session.lists(list_name).id_of_key.get(key)
     if found is None:
-        raise InvalidValue(f"{label}: {key!r} is not an item of the Tryton list {list_name!r}.")
+        raise InvalidValue(
+            _(
+                "%(field)s: %(key)r is not an item of the Tryton list %(list)r.",
+                field=label,
+                key=key,
+                list=list_name,
+            )
+        )
     return found
 
 

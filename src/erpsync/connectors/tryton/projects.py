@@ -9,6 +9,7 @@ from typing import Any
 from erpsync.protocol import ActorType, ErpActor, FieldType
 from erpsync.protocol.codec import decode, encode_datetime, encode_float
 from erpsync.sdk.errors import InvalidValue
+from erpsync.sdk.languages import explain as _
 
 from .session import TrytonSession
 from .values import format_last_modified, from_tryton, to_tryton
@@ -49,7 +50,7 @@ def project_actors(
         stamp = from_tryton(row.get("last_modified_at"))
         created = from_tryton(row.get("create_date"))
         if not isinstance(stamp, datetime):
-            raise InvalidValue(f"Tryton project {row.get('id')} has no modification date.")
+            raise InvalidValue(_("Tryton project %(id)s has no modification date.", id=row.get("id")))
         party = row.get("party.") or {}
         values = {
             "NAME": row.get("name") or "",
@@ -85,10 +86,10 @@ def project_changes(
     if "STATUS" in values:
         key = values["STATUS"]
         if not key:
-            raise InvalidValue("Status: a Tryton project always has a status.")
+            raise InvalidValue(_("Status: a Tryton project always has a status."))
         status = session.lists("projectstatus").id_of_key.get(key)
         if status is None:
-            raise InvalidValue(f"Status: {key!r} is not a project status of Tryton.")
+            raise InvalidValue(_("Status: %(key)r is not a project status of Tryton.", key=key))
         changes["status"] = status
         # Tryton refuses a status whose minimum progress the work has not reached: reach it.
         [minimum] = session.call("project.work.status", "read", [status], ["progress"], session.context)
@@ -97,7 +98,7 @@ def project_changes(
     if "EFFORT" in values:
         hours = decode(values["EFFORT"], FieldType.Double)
         if isinstance(hours, float) and hours < 0:
-            raise InvalidValue("Effort: the effort cannot be negative.")
+            raise InvalidValue(_("Effort: the effort cannot be negative."))
         changes["effort_duration"] = (
             to_tryton(timedelta(hours=hours)) if isinstance(hours, int | float) else None
         )

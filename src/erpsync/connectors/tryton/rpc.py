@@ -27,6 +27,8 @@ from typing import Any
 import httpx
 import orjson
 
+from erpsync.sdk.languages import explain as _
+
 __all__ = [
     "RpcStats",
     "TrytonConfigError",
@@ -90,7 +92,7 @@ class TrytonFault(TrytonError):
 def _fault(error: object, method: str) -> TrytonFault:
     """``["UserError", ["message", "description", domain]]`` or ``["'KeyError text'", "traceback"]``."""
     if not isinstance(error, list) or not error or not isinstance(error[0], str):
-        raise TrytonProtocolError(f"Tryton's error reply to {method} has an unknown shape")
+        raise TrytonProtocolError(_("Tryton's error reply to %(method)s has an unknown shape", method=method))
     kind, detail = error[0], error[1] if len(error) > 1 else ""
     if isinstance(detail, list) and detail and isinstance(detail[0], str):
         message = detail[0]
@@ -104,11 +106,11 @@ def _decode(content: bytes, method: str, request_id: int) -> Any:
     try:
         reply = orjson.loads(content)
     except orjson.JSONDecodeError:
-        raise TrytonProtocolError(f"Tryton's reply to {method} is not JSON") from None
+        raise TrytonProtocolError(_("Tryton's reply to %(method)s is not JSON", method=method)) from None
     if not isinstance(reply, dict) or ("result" not in reply and "error" not in reply):
-        raise TrytonProtocolError(f"Tryton's reply to {method} is not a JSON-RPC answer")
+        raise TrytonProtocolError(_("Tryton's reply to %(method)s is not a JSON-RPC answer", method=method))
     if reply.get("id") != request_id:
-        raise TrytonProtocolError(f"Tryton's reply to {method} answers another request")
+        raise TrytonProtocolError(_("Tryton's reply to %(method)s answers another request", method=method))
     if reply.get("error") is not None:
         raise _fault(reply["error"], method)
     return reply.get("result")
@@ -172,9 +174,17 @@ class TrytonRpc:
         try:
             response = self._client.post(self.endpoint, content=body, headers=headers)
         except httpx.TimeoutException:
-            raise TrytonUnavailable(f"Tryton at {self.url} did not answer {method} in time") from None
+            raise TrytonUnavailable(
+                _("Tryton at %(url)s did not answer %(method)s in time", url=self.url, method=method)
+            ) from None
         except httpx.HTTPError as exc:
-            raise TrytonUnavailable(f"Tryton at {self.url} cannot be reached: {type(exc).__name__}") from None
+            raise TrytonUnavailable(
+                _(
+                    "Tryton at %(url)s cannot be reached: %(problem)s",
+                    url=self.url,
+                    problem=type(exc).__name__,
+                )
+            ) from None
         finally:
             elapsed = time.perf_counter() - started
             with self._stats_lock:
@@ -186,20 +196,32 @@ class TrytonRpc:
     def _check_status(self, status: int, method: str) -> None:
         if status == 404:
             raise TrytonConfigError(
-                f"The Tryton server at {self.url} has no database {self.database!r} "
-                "(or the URL does not point at a Tryton server)."
+                _(
+                    "The Tryton server at %(url)s has no database %(database)r (or the URL does not point "
+                    "at a Tryton server).",
+                    url=self.url,
+                    database=self.database,
+                )
             )
         if status == 403:
             raise TrytonConfigError(
-                f"The Tryton user {self.login!r} is not allowed to run {method}; "
-                "grant the access rights listed in the connector's documentation."
+                _(
+                    "The Tryton user %(user)r is not allowed to run %(method)s; grant the access rights "
+                    "listed in the connector's documentation.",
+                    user=self.login,
+                    method=method,
+                )
             )
         if status == 429:
-            raise TrytonUnavailable("Tryton refuses logins for a while after too many failed attempts")
+            raise TrytonUnavailable(_("Tryton refuses logins for a while after too many failed attempts"))
         if status >= 500:
-            raise TrytonUnavailable(f"Tryton answered HTTP {status} to {method}")
+            raise TrytonUnavailable(
+                _("Tryton answered HTTP %(status)s to %(method)s", status=status, method=method)
+            )
         if status != 200:
-            raise TrytonProtocolError(f"Tryton answered HTTP {status} to {method}")
+            raise TrytonProtocolError(
+                _("Tryton answered HTTP %(status)s to %(method)s", status=status, method=method)
+            )
 
     # -- session -------------------------------------------------------------------------------------
 
@@ -209,12 +231,12 @@ class TrytonRpc:
         )
         if status == 401:
             raise TrytonConfigError(
-                f"Tryton refused the login of user {self.login!r}: wrong user name or password."
+                _("Tryton refused the login of user %(user)r: wrong user name or password.", user=self.login)
             )
         self._check_status(status, "common.db.login")
         result = _decode(content, "common.db.login", request_id)
         if not (isinstance(result, list) and len(result) >= 2 and isinstance(result[0], int)):
-            raise TrytonProtocolError("Tryton's login reply has an unknown shape")
+            raise TrytonProtocolError(_("Tryton's login reply has an unknown shape"))
         token = f"{self.login}:{result[0]}:{result[1]}".encode()
         return "Session " + base64.b64encode(token).decode()
 
@@ -238,7 +260,7 @@ class TrytonRpc:
             authorization = self._session(stale=authorization)
             status, content, request_id = self._post(method, params, authorization)
             if status == 401:
-                raise TrytonConfigError(f"Tryton refused the session of user {self.login!r}.")
+                raise TrytonConfigError(_("Tryton refused the session of user %(user)r.", user=self.login))
         self._check_status(status, method)
         return _decode(content, method, request_id)
 

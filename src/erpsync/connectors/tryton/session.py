@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from erpsync.i18n import lazy_gettext
 from erpsync.protocol import ActorType, ListItem
 from erpsync.sdk.errors import ConfigInvalid, UnknownList
+from erpsync.sdk.languages import explain as _
 
 from .config import TrytonConfig
 from .rpc import TrytonRpc
@@ -114,7 +116,8 @@ class TrytonSession:
         source = _LIST_SOURCES.get(name)
         if source is None:
             raise UnknownList(
-                f"The Tryton connector has no list called {name!r}.", f"known lists: {', '.join(LIST_NAMES)}"
+                _("The Tryton connector has no list called %(list)r.", list=name),
+                f"known lists: {', '.join(LIST_NAMES)}",
             )
         now = clock()
         with self._lock:
@@ -153,16 +156,27 @@ def role_domain(session: TrytonSession, actor_type: ActorType, prefix: str = "")
     return [("type", "=", "project"), ("company", "=", session.company_id)]
 
 
-def _one(rpc: TrytonRpc, model: str, name_field: str, value: str, what: str, context: dict[str, Any]) -> int:
-    """The id of the record whose ``name_field`` is ``value`` (or whose id it is, for a number)."""
+def _one(
+    rpc: TrytonRpc,
+    model: str,
+    name_field: str,
+    value: str,
+    field: str,
+    missing: str,
+    context: dict[str, Any],
+) -> int:
+    """The id of the record whose ``name_field`` is ``value`` (or whose id it is, for a number);
+    ``field`` names the config field, ``missing`` says what to do when there is none."""
     domain: list[Any] = [(name_field, "=", value)]
     if value.isascii() and value.isdigit():
         domain = ["OR", ("id", "=", int(value)), domain[0]]
     ids = rpc.model(model, "search", domain, 0, 2, None, context)
     if not ids:
-        raise ConfigInvalid(what)
+        raise ConfigInvalid(missing)
     if len(ids) > 1:
-        raise ConfigInvalid(f"{what.split(':')[0]}: {value!r} names more than one record in Tryton.")
+        raise ConfigInvalid(
+            _("%(field)s: %(value)r names more than one record in Tryton.", field=field, value=value)
+        )
     return int(ids[0])
 
 
@@ -178,17 +192,22 @@ def open_session(rpc: TrytonRpc, config: TrytonConfig) -> TrytonSession:
         "company.company",
         "party.name",
         config.company,
-        f"Company: Tryton has no company {config.company!r} (give its name or record id).",
+        _("Company"),
+        _("Company: Tryton has no company %(name)r (give its name or record id).", name=config.company),
         plain,
     )
     allowed = rpc.model("res.user", "get_preferences", False, plain).get("companies") or []
     if company not in allowed:
         raise ConfigInvalid(
-            f"Company: the Tryton user {config.username!r} may not work in company {config.company!r}; "
-            "add the company to the user's companies."
+            _(
+                "Company: the Tryton user %(user)r may not work in company %(company)r; add the company "
+                "to the user's companies.",
+                user=config.username,
+                company=config.company,
+            )
         )
-    category = (
-        "{0}: Tryton has no party category {1!r}; create it (Party > Configuration > Categories) "
+    no_category = lazy_gettext(
+        "%(field)s: Tryton has no party category %(name)r; create it (Party > Configuration > Categories) "
         "or name another."
     )
     customer = _one(
@@ -196,7 +215,8 @@ def open_session(rpc: TrytonRpc, config: TrytonConfig) -> TrytonSession:
         "party.category",
         "name",
         config.customer_category,
-        category.format("Customer category", config.customer_category),
+        _("Customer category"),
+        _(no_category, field=_("Customer category"), name=config.customer_category),
         plain,
     )
     supplier = _one(
@@ -204,7 +224,8 @@ def open_session(rpc: TrytonRpc, config: TrytonConfig) -> TrytonSession:
         "party.category",
         "name",
         config.supplier_category,
-        category.format("Supplier category", config.supplier_category),
+        _("Supplier category"),
+        _(no_category, field=_("Supplier category"), name=config.supplier_category),
         plain,
     )
     relation = _one(
@@ -212,8 +233,12 @@ def open_session(rpc: TrytonRpc, config: TrytonConfig) -> TrytonSession:
         "party.relation.type",
         "name",
         config.contact_relation,
-        f"Contact relation: Tryton has no relation type {config.contact_relation!r}; create it "
-        "(Party > Configuration > Relation Types, module party_relationship) or name another.",
+        _("Contact relation"),
+        _(
+            "Contact relation: Tryton has no relation type %(name)r; create it (Party > Configuration > "
+            "Relation Types, module party_relationship) or name another.",
+            name=config.contact_relation,
+        ),
         plain,
     )
     return TrytonSession(rpc, config, company, customer, supplier, relation)

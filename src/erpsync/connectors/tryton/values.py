@@ -15,6 +15,7 @@ from typing import Any
 
 from erpsync.protocol.timestamps import as_datetime
 from erpsync.sdk.errors import InvalidValue
+from erpsync.sdk.languages import explain as _
 
 __all__ = [
     "TrytonValueError",
@@ -63,8 +64,10 @@ def from_tryton(value: Any) -> Any:
             case "Decimal":
                 return Decimal(str(value.get("decimal")))
     except (ValueError, OverflowError, InvalidOperation) as exc:
-        raise TrytonValueError(f"Tryton sent an invalid {kind}: {exc}") from None
-    raise TrytonValueError(f"Tryton sent a value of unknown class {kind!r}")
+        raise TrytonValueError(
+            _("Tryton sent an invalid %(kind)s: %(problem)s", kind=kind, problem=str(exc))
+        ) from None
+    raise TrytonValueError(_("Tryton sent a value of unknown class %(kind)r", kind=kind))
 
 
 def to_tryton(value: Any) -> Any:
@@ -111,7 +114,7 @@ def stamp_of(value: Any) -> str:
             value.get("second", 0), value.get("microsecond", 0),
         )  # fmt: skip
     except (KeyError, TypeError, ValueError, OverflowError):
-        raise TrytonValueError(f"Tryton sent {value!r} where a date-time belongs") from None
+        raise TrytonValueError(_("Tryton sent %(value)r where a date-time belongs", value=value)) from None
     return moment.isoformat(timespec="microseconds") + "Z"
 
 
@@ -130,7 +133,7 @@ def normalise_since(text: str) -> str:
     moment = as_datetime(text)
     if moment is None:
         raise InvalidValue(
-            f"{text!r} is not a timestamp of the Tryton connector.",
+            _("%(value)r is not a timestamp of the Tryton connector.", value=text),
             "expected YYYY-MM-DDTHH:MM:SS.ffffffZ, an ISO 8601 date-time or [DT:…]",
         )
     return format_last_modified(moment)

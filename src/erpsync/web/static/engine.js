@@ -135,7 +135,10 @@
         const reply = await busy(letters, () => erpsync.agent(method, { Ids: ids }));
         if (method === "ReplayDeadLetters") return settle(letters, reply);
         if (!reply.ok) return erpsync.showErrors(letters, reply.data);
-        keepAndReload(true, button.dataset.done.replace("{count}", String(reply.data)));
+        // English and Danish both say one thing for 1 and another for any other count.
+        const done = reply.data === 1 ? button.dataset.doneOne : button.dataset.doneOther;
+        const count = new Intl.NumberFormat(document.documentElement.lang || undefined).format(reply.data);
+        keepAndReload(true, done.replace("{count}", count));
       });
     });
   }

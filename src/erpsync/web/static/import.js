@@ -44,6 +44,8 @@
   const API_PLURAL = { company: "companies", person: "persons", project: "projects" };
   const PAGE_PLURAL = { company: "companies", person: "contacts", project: "projects" };
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, key) => (key in values ? String(values[key]) : m));
+  /** A count as the page's language writes it (1.000 in Danish, 1,000 in English). */
+  const number = (n) => new Intl.NumberFormat(document.documentElement.lang || undefined).format(n);
   const $ = (id) => document.getElementById(id);
   const el = (tag, { dataset, ...props } = {}, ...children) => {
     const node = Object.assign(document.createElement(tag), props);
@@ -195,7 +197,7 @@
     selectAll.checked = selectAll.indeterminate = false;
     $("found-count").textContent = !data.Actors.length
       ? texts.noneFound
-      : fill(data.More ? texts.foundMore : texts.found, { count: data.Actors.length });
+      : fill(data.More ? texts.foundMore : texts.found, { count: number(data.Actors.length) });
     $("search-results").hidden = false;
   }
 
@@ -275,7 +277,7 @@
   function renderPreview(data) {
     for (const [key, value] of Object.entries(data.Counts)) {
       const cell = wizard.querySelector(`[data-count="${key}"]`);
-      if (cell) cell.textContent = value;
+      if (cell) cell.textContent = number(value);
     }
     $("preview-more").hidden = !data.More;
     previewRows = data.Rows;
@@ -332,10 +334,10 @@
 
   function fillList(key, items, render) {
     const box = wizard.querySelector(`[data-list="${key}"]`);
-    box.querySelector("[data-list-count]").textContent = items.length;
+    box.querySelector("[data-list-count]").textContent = number(items.length);
     const list = box.querySelector("ul");
     list.replaceChildren(...items.slice(0, MAX_LISTED).map((item) => el("li", {}, render(item))));
-    if (items.length > MAX_LISTED) list.append(el("li", { textContent: fill(texts.moreItems, { count: items.length - MAX_LISTED }) }));
+    if (items.length > MAX_LISTED) list.append(el("li", { textContent: fill(texts.moreItems, { count: number(items.length - MAX_LISTED) }) }));
   }
 
   /** Record ids as links, named once the records are read (the first MAX_LISTED of each list). */
@@ -360,7 +362,9 @@
     fillList("errors", data.Errors, reasoned);
     $("import-stopped").textContent = data.Stopped;
     $("import-stopped").hidden = !data.Stopped;
-    wizard.querySelector("[data-warning-count]").textContent = data.Warnings;
-    $("import-warnings").hidden = !data.Warnings;
+    const warnings = $("import-warnings");
+    const said = data.Warnings === 1 ? warnings.dataset.textOne : warnings.dataset.textOther;
+    warnings.querySelector("[data-warning-text]").textContent = fill(said, { count: number(data.Warnings) });
+    warnings.hidden = !data.Warnings;
   }
 })();
