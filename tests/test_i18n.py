@@ -97,3 +97,12 @@ def test_catalogues_of_several_parts_form_one_and_compile(
             assert i18n.gettext("Save") == "Save"
     finally:
         i18n.catalogue.cache_clear()
+
+
+def test_a_packed_text_is_picked_back_in_each_language() -> None:
+    texts = {"da": 'Sig "hej" til Åse', "en": 'Say "hi" to Åse'}
+    packed = i18n.pack_explanation(texts)
+    assert packed.startswith('US:"')  # English first: a reader of a missing language gets it
+    assert {language: i18n.pick_explanation(packed, language) for language in texts} == texts
+    assert i18n.pick_explanation(packed, "sv") == texts["en"]
+    assert i18n.pack_explanation({"en": "OK", "da": "OK"}) == "OK"

@@ -37,6 +37,7 @@ __all__ = [
     "lazy_gettext",
     "negotiate",
     "ngettext",
+    "pack_explanation",
     "pick_explanation",
     "set_language",
     "supported_language",
@@ -204,6 +205,11 @@ _PACKED = re.compile(r'\s*([A-Z]{2})\s*:\s*"((?:[^"]|"")*)"\s*')
 _PACK_CODES: dict[str, tuple[str, ...]] = {
     "en": ("US", "EN", "GB", "UK"),
     "da": ("DK", "DA"),
+    # The reference's other languages, ready for their catalogues.
+    "nb": ("NO", "NB"),
+    "sv": ("SE", "SV"),
+    "de": ("GE", "DE"),
+    "nl": ("NL",),
 }
 
 
@@ -225,6 +231,20 @@ def pick_explanation(text: str, language: str | None = None) -> str:
         if code in parts:
             return parts[code]
     return text
+
+
+def pack_explanation(texts: dict[str, str]) -> str:
+    """The inverse of :func:`pick_explanation`: ``{"en": "Wrong password", "da": "Forkert
+    adgangskode"}`` → ``US:"Wrong password"DK:"Forkert adgangskode"`` (a quote inside a text
+    doubled, English first so that a reader of a missing language gets it). A text that reads alike
+    in every language stays unpacked."""
+    ordered = sorted(texts.items(), key=lambda item: item[0] != DEFAULT_LANGUAGE)
+    if len({text for _, text in ordered}) <= 1:
+        return ordered[0][1] if ordered else ""
+    return "".join(
+        f'{(_PACK_CODES.get(language) or (language.upper(),))[0]}:"{text.replace(chr(34), chr(34) * 2)}"'
+        for language, text in ordered
+    )
 
 
 if __name__ == "__main__":  # ``python -m erpsync.i18n``: what ``make`` runs at install time

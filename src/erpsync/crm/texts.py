@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from erpsync.i18n import LANGUAGES, catalogue, current_language, lazy_gettext, pick_explanation
+from erpsync.i18n import (
+    LANGUAGES,
+    catalogue,
+    current_language,
+    lazy_gettext,
+    pack_explanation,
+    pick_explanation,
+)
 
 __all__ = [
     "Text",
@@ -30,9 +37,6 @@ __all__ = [
     "noun",
     "shown",
 ]
-
-#: SuperOffice's codes for our languages in a packed text.
-_PACK_CODES = {"en": "US", "da": "DK"}
 
 
 class Text(str):
@@ -112,12 +116,7 @@ def every_language(message: str) -> Callable[..., str]:
 
 
 def _packed(versions: Mapping[str, str]) -> str:
-    if len(set(versions.values())) == 1:
-        return versions["en"]
-    return "".join(
-        f'{_PACK_CODES[language]}:"{version.replace(chr(34), chr(34) * 2)}"'
-        for language, version in versions.items()
-    )
+    return pack_explanation(dict(versions))
 
 
 def in_every_language(text: str) -> str:

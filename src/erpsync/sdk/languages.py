@@ -18,25 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from erpsync.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, pick_explanation
+from erpsync.i18n import LANGUAGES, catalogue, pack_explanation, pick_explanation
 
-__all__ = ["LANGUAGE_CODES", "explain", "joined", "pack_languages"]
-
-#: Our language codes → SuperOffice's codes in a packed text.
-LANGUAGE_CODES: dict[str, str] = {"en": "US", "da": "DK"}
+__all__ = ["explain", "joined", "pack_languages"]
 
 
 def pack_languages(texts: Mapping[str, str]) -> str:
     """``{"en": "Wrong password", "da": "Forkert adgangskode"}`` → ``US:"Wrong password"DK:"Forkert
-    adgangskode"`` (a quote inside a text doubled); one text alike in every language stays unpacked.
-    English comes first: a reader whose language is missing gets it."""
-    ordered = sorted(texts.items(), key=lambda item: item[0] != DEFAULT_LANGUAGE)
-    if len({text for _, text in ordered}) <= 1:
-        return ordered[0][1] if ordered else ""
-    return "".join(
-        f'{LANGUAGE_CODES.get(language, language.upper())}:"{text.replace(chr(34), chr(34) * 2)}"'
-        for language, text in ordered
-    )
+    adgangskode"``: :func:`erpsync.i18n.pack_explanation`, the packing the hub reads back."""
+    return pack_explanation(dict(texts))
 
 
 def explain(message: str, /, **params: object) -> str:
