@@ -83,7 +83,9 @@ def web(tmp_path: Path, migrated_database: Path) -> Iterator[WebWorld]:
             app.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's driver runs an event loop in this thread until it stops, and an
+# async test after the browser tests would find it running.
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
@@ -93,7 +95,7 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
     yield browser
@@ -119,6 +121,7 @@ def log_in(page: Page, username: str = "admin", password: str = ADMIN_PASSWORD, 
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_test_id("user-name")).to_be_visible()
+    page.wait_for_load_state()  # the page's script (deferred) has run: its handlers are in place
 
 
 def log_in_user(page: Page, next_path: str = "/") -> None:

@@ -62,8 +62,9 @@ Rank = Annotated[int, Field(ge=-(2**31), le=_INT32_MAX), BeforeValidator(_whole_
 NO_NUL = "^[^\\x00]*$"
 
 
-# A name: something other than white space (which is stripped), and no NUL.
-NAME = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# A name: something other than white space (which is stripped), and no NUL. The characters Python
+# strips beside JSON Schema's \s (the separators \x1c-\x1f and NEL) do not count either.
+NAME = "^[^\\x00]*[^\\s\\x00\\x1c-\\x1f\\x85][^\\x00]*$"
 
 
 def text(min_length: int | None = None, max_length: int | None = None) -> Any:
