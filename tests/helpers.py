@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -11,7 +12,11 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["run_asgi_server"]
+__all__ = ["FIXED_EXAMPLES", "run_asgi_server"]
+
+#: Property tests draw the same examples on every run, so that the suite passes or fails alike each
+#: time; ``ERPSYNC_EXPLORE=1`` draws new ones (to look for new failures, not in CI).
+FIXED_EXAMPLES = not os.environ.get("ERPSYNC_EXPLORE")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 
 from erpsync.api.agent import admin_connections, admin_engine, admin_mappings
+from tests.helpers import FIXED_EXAMPLES
 
 from .conftest import Login
 
@@ -35,7 +36,13 @@ def test_admin_methods_keep_their_openapi_promises(app: FastAPI, admin: Login) -
             continue
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=FIXED_EXAMPLES,
+        )
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=admin.headers)
 

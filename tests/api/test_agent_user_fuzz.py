@@ -25,6 +25,7 @@ from erpsync.api import create_app
 from erpsync.api.agent.user import router
 from erpsync.crm import tokens
 from erpsync.settings import Settings
+from tests.helpers import FIXED_EXAMPLES
 from tests.hub.fixtures_user import CONNECTOR_SECRET, World, user_world
 
 USER_METHODS = {route.path.lstrip("/") for route in router.routes}  # type: ignore[attr-defined]
@@ -62,7 +63,13 @@ def test_end_user_methods_keep_their_openapi_promises(app: FastAPI, world: World
             continue
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=FIXED_EXAMPLES,
+        )
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
