@@ -21,7 +21,7 @@ from erpsync.crm.journal import user_origin
 from erpsync.hub.connections import AccessEntry
 from tests.hub.fixtures_admin import FieldMap, make_configured_connection
 from tests.web.conftest import USER_PASSWORD, WebWorld, screenshot
-from tests.web.test_crm_support import CRM_FIELDS, company, country_id, erp_actor, link_of, link_record
+from tests.web.crm_support import CRM_FIELDS, company, country_id, erp_actor, link_of, link_record
 
 #: The Customer's Show-in-ERP-tab fields: a list, a checkbox, a date and a number.
 DANISH_FIELDS = {

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from erpsync.crm.catalogue import CrmActorType, CrmEntity
 from erpsync.hub.models import ErpLink
 from tests.web.conftest import WebWorld, screenshot
-from tests.web.test_crm_support import (
+from tests.web.crm_support import (
     company,
     connection_for_kari,
     country_id,

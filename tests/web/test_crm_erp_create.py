@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from erpsync.crm.catalogue import CrmEntity
 from tests.web.conftest import WebWorld
-from tests.web.test_crm_support import (
+from tests.web.crm_support import (
     activate,
     company,
     connection_for_kari,

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from erpsync.crm.catalogue import CrmActorType, CrmEntity
 from tests.web.conftest import WebWorld, narrow
-from tests.web.test_crm_support import (
+from tests.web.crm_support import (
     company,
     connection_for_kari,
     country_id,

@@ -14,7 +14,7 @@ from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.models import Company
 from erpsync.crm.seed import seed_sample_data
 from tests.web.conftest import WebWorld, log_in_user, screenshot
-from tests.web.test_crm_support import company, country_id, crm_values
+from tests.web.crm_support import company, country_id, crm_values
 
 
 def test_the_company_list_searches_and_pages(page: Page, web: WebWorld) -> None:

@@ -1,7 +1,7 @@
 """Preconditions of the CRM screens' tests, set up in Python (no clicking through other screens):
 CRM records, ERP actors in the demo ERP, and an active connection whose scope is kari.
 
-This module holds no tests; the ``test_crm_*`` modules import it.
+The ``test_crm_*`` modules import it.
 """
 
 from __future__ import annotations
