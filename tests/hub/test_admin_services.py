@@ -256,3 +256,16 @@ def test_inactive_actor_types_do_not_hold_activation_back(hub: Hub, erp: DemoErp
     ]
     mappings.save_actor_type_mapping(hub, made.connection_id, "Supplier", False, [])
     assert activation.toggle_connection_active(hub, made.connection_id) == []
+
+
+def test_default_values_of_an_actor_type_read_together_equal_each_read_alone(hub: Hub, erp: DemoErp) -> None:
+    made = make_configured_connection(hub, erp.url, activate=False)  # defaults change while inactive
+    view = mappings.actor_type_mapping(hub, made.connection_id, "Customer")
+    ids = [f.erp_field_id for f in view.fields]
+    currency = next(f.erp_field_id for f in view.fields if f.erp_field_key == "CURRENCY")
+    defaults.save_default_value(hub, currency, DefaultValueSettings(prompt_user=True))
+    together = defaults.default_value_infos(hub, ids)
+    assert together == [defaults.default_value_info(hub, each) for each in ids]
+    assert together[ids.index(currency)].prompt_user
+    with pytest.raises(NotFound):
+        defaults.default_value_infos(hub, [*ids, 999_999])

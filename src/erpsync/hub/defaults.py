@@ -17,7 +17,10 @@ Defaults of an active connection are not changed: deactivate it first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from erpsync.crm.texts import _
 from erpsync.protocol import FieldAccess, FieldType, call
@@ -36,6 +39,7 @@ __all__ = [
     "DefaultValueSettings",
     "default_value_errors",
     "default_value_info",
+    "default_value_infos",
     "save_default_value",
 ]
 
@@ -124,6 +128,19 @@ def default_value_info(hub: Hub, erp_field_id: int) -> DefaultValueInfo:
     with reading(hub) as session:
         row, mapping, _connection = erp_field_row(session, erp_field_id)
         return _info(row, mapping)
+
+
+def default_value_infos(hub: Hub, erp_field_ids: Sequence[int]) -> list[DefaultValueInfo]:
+    """``default_value_info`` of many fields (an actor type's page) in one read: the fields are
+    loaded together, their mapping and connection once."""
+    with reading(hub) as session:
+        wanted = [each for each in erp_field_ids if each > 0]
+        list(session.scalars(select(ErpField).where(ErpField.id.in_(wanted))))  # into the identity map
+        infos = []
+        for erp_field_id in erp_field_ids:
+            row, mapping, _connection = erp_field_row(session, erp_field_id)
+            infos.append(_info(row, mapping))
+        return infos
 
 
 def save_default_value(hub: Hub, erp_field_id: int, settings: DefaultValueSettings) -> DefaultValueInfo:

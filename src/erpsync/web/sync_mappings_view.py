@@ -252,9 +252,10 @@ class DefaultRow:
 def default_rows(hub: Hub, view: ActorTypeMappingView) -> list[DefaultRow]:
     """Every field of the actor type with its default-value settings, in rank order (read from the
     hub's cache: no connector call)."""
+    infos = defaults.default_value_infos(hub, [field.erp_field_id for field in view.fields])
     return [
         DefaultRow(
-            info=defaults.default_value_info(hub, field.erp_field_id),
+            info=info,
             description=field.erp_display_tooltip,
             editable=(
                 field.field_type not in _NO_DEFAULTS
@@ -262,5 +263,5 @@ def default_rows(hub: Hub, view: ActorTypeMappingView) -> list[DefaultRow]:
                 and not field.missing_in_erp
             ),
         )
-        for field in view.fields
+        for field, info in zip(view.fields, infos, strict=True)
     ]
