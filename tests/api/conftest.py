@@ -8,12 +8,15 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from erpsync.api import create_app
 from erpsync.crm import tokens, users
+from erpsync.crm.seed import ensure_standard_lists
 from erpsync.settings import Settings
+from tests.hub.fixtures_admin import CONNECTOR_SECRET, DemoErp, demo_erp
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,31 @@ def app(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[FastAPI]:
     try:
         yield app
     finally:
+        app.state.engine.dispose()
+
+
+@pytest.fixture
+def erp(tmp_path: Path) -> Iterator[DemoErp]:
+    """The demo ERP connector served over HTTP."""
+    with demo_erp(tmp_path / "erp-host") as served:
+        yield served
+
+
+@pytest.fixture
+def hub_app(
+    engine: Engine, database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> Iterator[FastAPI]:
+    """The app with the standard lists, signing its connector calls as ``erp`` expects."""
+    with session_factory() as session, session.begin():
+        ensure_standard_lists(session)
+    settings = Settings(
+        database_url=database_url, data_dir=tmp_path / "hub", connector_secret=SecretStr(CONNECTOR_SECRET)
+    )
+    app = create_app(settings)
+    try:
+        yield app
+    finally:
+        app.state.hub.close()
         app.state.engine.dispose()
 
 

@@ -13,21 +13,16 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import Engine, MetaData, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from erpsync.api import create_app
-from erpsync.crm.seed import ensure_standard_lists
-from erpsync.settings import Settings
-from tests.hub.fixtures_admin import CONNECTOR_SECRET, ERP_PASSWORD, DemoErp, demo_config, demo_erp
+from tests.hub.fixtures_admin import ERP_PASSWORD, DemoErp, demo_config
 
 from .conftest import Login
 
@@ -35,29 +30,6 @@ pytestmark = pytest.mark.anyio
 
 WRONG_PASSWORD = "Wr0ng-Erp-Pa55word!"
 AGENT = "/api/v1/Agents/ErpSync"
-
-
-@pytest.fixture
-def erp(tmp_path: Path) -> Iterator[DemoErp]:
-    with demo_erp(tmp_path / "erp-host") as served:
-        yield served
-
-
-@pytest.fixture
-def walk_app(
-    engine: Engine, database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
-) -> Iterator[FastAPI]:
-    with session_factory() as session, session.begin():
-        ensure_standard_lists(session)
-    settings = Settings(
-        database_url=database_url, data_dir=tmp_path / "hub", connector_secret=SecretStr(CONNECTOR_SECRET)
-    )
-    app = create_app(settings)
-    try:
-        yield app
-    finally:
-        app.state.hub.close()
-        app.state.engine.dispose()
 
 
 class Agent:
@@ -76,8 +48,8 @@ class Agent:
 
 
 @pytest.fixture
-async def agent(walk_app: FastAPI, admin: Login) -> AsyncIterator[Agent]:
-    transport = httpx.ASGITransport(app=walk_app)
+async def agent(hub_app: FastAPI, admin: Login) -> AsyncIterator[Agent]:
+    transport = httpx.ASGITransport(app=hub_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
         yield Agent(client, admin)
 
@@ -443,9 +415,9 @@ async def test_the_administrator_walks_reference_section_2(
     assert json.dumps(agent.replies)  # every reply was JSON
 
 
-async def test_only_administrators_may_call_the_admin_methods(walk_app: FastAPI, user: Login) -> None:
-    paths = walk_app.openapi()["paths"]
-    transport = httpx.ASGITransport(app=walk_app)
+async def test_only_administrators_may_call_the_admin_methods(hub_app: FastAPI, user: Login) -> None:
+    paths = hub_app.openapi()["paths"]
+    transport = httpx.ASGITransport(app=hub_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         for method in sorted(ADMIN_METHODS):
             assert f"{AGENT}/{method}" in paths

@@ -4,58 +4,35 @@ engine status, dead letters and the sync log — against the demo ERP over HTTP.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
-from sqlalchemy import Engine, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from erpsync.api import create_app
 from erpsync.connectors.demo import DemoErpDatabase, database_path
 from erpsync.crm import store
 from erpsync.crm.catalogue import CrmEntity
 from erpsync.crm.journal import user_origin
-from erpsync.crm.seed import ensure_standard_lists
 from erpsync.engine.models import SyncDeadLetter
 from erpsync.hub.models import ErpActorTypeMapping, ErpLink
-from erpsync.settings import Settings
 from tests.api.conftest import Login
 from tests.engine.fixtures import ENGINE_FIELDS
-from tests.hub.fixtures_admin import CONNECTOR_SECRET, DemoErp, demo_erp, make_configured_connection
+from tests.hub.fixtures_admin import DemoErp, make_configured_connection
 
 AGENT = "/api/v1/Agents/ErpSync"
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def erp(tmp_path: Path) -> Iterator[DemoErp]:
-    with demo_erp(tmp_path / "erp-host") as served:
-        yield served
-
-
-@pytest.fixture
-def engine_app(
-    engine: Engine, database_url: str, tmp_path: Path, session_factory: sessionmaker[Session], erp: DemoErp
-) -> Iterator[FastAPI]:
-    with session_factory() as session, session.begin():
-        ensure_standard_lists(session)
-    settings = Settings(
-        database_url=database_url, data_dir=tmp_path / "hub", connector_secret=SecretStr(CONNECTOR_SECRET)
-    )
-    app = create_app(settings)
-    configured = make_configured_connection(app.state.hub, erp.url, fields=ENGINE_FIELDS)
-    with app.state.hub.session() as session:
+def engine_app(hub_app: FastAPI, erp: DemoErp) -> FastAPI:
+    configured = make_configured_connection(hub_app.state.hub, erp.url, fields=ENGINE_FIELDS)
+    with hub_app.state.hub.session() as session:
         session.execute(update(ErpActorTypeMapping).values(auto_import=True))
-    app.state.connection_id = configured.connection_id
-    try:
-        yield app
-    finally:
-        app.state.hub.close()
-        app.state.engine.dispose()
+    hub_app.state.connection_id = configured.connection_id
+    return hub_app
 
 
 @pytest.fixture

@@ -4,26 +4,20 @@ readers (the sync log) kept in every language; the CLI in the language of its en
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from erpsync import cli, i18n
-from erpsync.api import create_app
-from erpsync.crm.seed import ensure_standard_lists
 from erpsync.crm.texts import _
 from erpsync.hub.models import ErpSyncLog
 from erpsync.hub.synclog import LogEntry, write_log
-from erpsync.settings import Settings
-from tests.hub.fixtures_admin import CONNECTOR_SECRET, DemoErp, demo_config, demo_erp
+from tests.hub.fixtures_admin import DemoErp, demo_config
 
 from .conftest import Login
 
@@ -31,29 +25,6 @@ pytestmark = pytest.mark.anyio
 
 AGENT = "/api/v1/Agents/ErpSync"
 DANISH = {"Accept-Language": "da-DK,da;q=0.9,en;q=0.5"}
-
-
-@pytest.fixture
-def erp(tmp_path: Path) -> Iterator[DemoErp]:
-    with demo_erp(tmp_path / "erp-host") as served:
-        yield served
-
-
-@pytest.fixture
-def hub_app(
-    engine: Engine, database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
-) -> Iterator[FastAPI]:
-    with session_factory() as session, session.begin():
-        ensure_standard_lists(session)
-    settings = Settings(
-        database_url=database_url, data_dir=tmp_path / "hub", connector_secret=SecretStr(CONNECTOR_SECRET)
-    )
-    app = create_app(settings)
-    try:
-        yield app
-    finally:
-        app.state.hub.close()
-        app.state.engine.dispose()
 
 
 @pytest.fixture
