@@ -39,7 +39,6 @@ __all__ = [
     "ngettext",
     "pack_explanation",
     "pick_explanation",
-    "set_language",
     "supported_language",
     "use_language",
 ]
@@ -91,13 +90,6 @@ def use_language(language: str | None) -> Iterator[str]:
         yield chosen
     finally:
         _current.reset(token)
-
-
-def set_language(language: str | None) -> str:
-    """Set the language for the rest of the current context (a request); returns it."""
-    chosen = supported_language(language) or DEFAULT_LANGUAGE
-    _current.set(chosen)
-    return chosen
 
 
 # --- catalogues ------------------------------------------------------------------------------------
