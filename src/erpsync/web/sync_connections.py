@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from erpsync.engine.health import ConnectionHealth, connection_health
 from erpsync.hub import connections, connectors, summary
 from erpsync.hub.connections import ConnectionRecord
 from erpsync.hub.service import Hub
@@ -20,7 +21,6 @@ from erpsync.hub.summary import ActorSummary
 
 from . import sync_connections_form
 from .sync_connections_form import hub_of
-from .sync_engine_health import ConnectionHealth, connection_health
 from .templating import render
 from .users import AdminPage
 

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse
 
 from erpsync.api.agent.admin_engine import worker_note
 from erpsync.engine import operations
+from erpsync.engine.health import connection_health
 from erpsync.hub.service import Hub
 
 from . import sync_engine_letters, sync_engine_log, sync_import
-from .sync_engine_health import connection_health
 from .templating import render
 from .users import AdminPage
 

@@ -1,8 +1,5 @@
-"""What the Engine page shows per connection: its last cycle and the dead letters waiting.
-
-Read straight from the engine's own tables (cycles and dead letters): no API method returns a
-connection's health, and these are plain reads without rules of their own.
-"""
+"""Each connection's health: its last cycle and the dead letters waiting (what the Sync tab's
+connection list and the Engine page show)."""
 
 from __future__ import annotations
 
@@ -12,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from erpsync import i18n
-from erpsync.engine.models import SyncCycle, SyncDeadLetter
 from erpsync.hub import priorities
 from erpsync.hub.erp_tab import active_mappings
 from erpsync.hub.models import ErpConnection
 from erpsync.hub.service import Hub
+
+from .models import SyncCycle, SyncDeadLetter
 
 __all__ = ["ConnectionHealth", "LastCycle", "connection_health"]
 
